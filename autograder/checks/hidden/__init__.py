@@ -1,0 +1,1 @@
+"""Comparisons with the reference on generated inputs; never shipped to students."""

@@ -1,0 +1,78 @@
+"""Hidden checks for the Gibbs distribution and the NLL loss (hw4 1.2) against the reference.
+
+Each function has a ``value`` check on moderate inputs and a ``stability`` check with
+|energies| and beta up to 1e3, where only a log-domain computation stays finite.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+
+from autograder.checks.conditioning import probability_rtol
+from autograder.checks.hidden.common import matches_reference
+from autograder.checks.strategies import energy_cases
+from autograder.engine.checks import check
+from autograder.engine.compare import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
+from reference import energy_models as ref
+
+UNSTABLE = ("Large energies or beta overflow exp(): compute in the log domain "
+            "(torch.softmax, torch.logsumexp).")
+
+
+def _gibbs_tolerance(case) -> Tolerance:
+    return Tolerance(atol=1e-6, rtol=probability_rtol(case["energies"], case["beta"]))
+
+
+def _nll_tolerance(case) -> Tolerance:
+    return float32_tolerance(1 + float(case["energies"].abs().max()))
+
+
+def _nll_grad_tolerance(case) -> Tolerance:
+    """Probability errors times |dF/dW|, plus float32 rounding of the gradients themselves."""
+    p = ref.gibbs_distribution(case["energies"], case["beta"]).numpy()
+    grads = np.abs(case["energy_grads"].numpy())
+    atol = probability_rtol(case["energies"], case["beta"]) * (p @ grads)
+    return Tolerance(atol=atol + 64 * FLOAT32_ROUNDOFF * (1 + grads.max()),
+                     rtol=64 * FLOAT32_ROUNDOFF)
+
+
+@check()
+@given(case=energy_cases())
+def gibbs_value(student, case):
+    matches_reference(student, "gibbs_distribution", ref.gibbs_distribution, case,
+                      _gibbs_tolerance(case), unstable_hint=UNSTABLE)
+
+
+@check()
+@given(case=energy_cases(large=True))
+def gibbs_stability(student, case):
+    matches_reference(student, "gibbs_distribution", ref.gibbs_distribution, case,
+                      _gibbs_tolerance(case), unstable_hint=UNSTABLE)
+
+
+@check()
+@given(case=energy_cases(label=True))
+def nll_value(student, case):
+    matches_reference(student, "nll_loss", ref.nll_loss, case, _nll_tolerance(case),
+                      unstable_hint=UNSTABLE)
+
+
+@check()
+@given(case=energy_cases(label=True, large=True))
+def nll_stability(student, case):
+    matches_reference(student, "nll_loss", ref.nll_loss, case, _nll_tolerance(case),
+                      unstable_hint=UNSTABLE)
+
+
+@check()
+@given(case=energy_cases(label=True, grads=True))
+def nll_grad_value(student, case):
+    matches_reference(student, "nll_loss_grad", ref.nll_loss_grad, case,
+                      _nll_grad_tolerance(case), unstable_hint=UNSTABLE)
+
+
+@check()
+@given(case=energy_cases(label=True, grads=True, large=True))
+def nll_grad_stability(student, case):
+    matches_reference(student, "nll_loss_grad", ref.nll_loss_grad, case,
+                      _nll_grad_tolerance(case), unstable_hint=UNSTABLE)

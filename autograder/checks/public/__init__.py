@@ -1,0 +1,1 @@
+"""Property checks that need no reference solution; shipped to students."""

@@ -1,0 +1,97 @@
+"""Public checks for the Gibbs distribution and the NLL loss (hw4 1.2): properties only.
+
+Each property follows from the definitions in the homework, so a correct answer passes them
+all; none needs the reference solution.
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.checks.conditioning import probability_rtol
+from autograder.checks.strategies import energy_cases
+from autograder.engine.checks import check
+from autograder.engine.compare import as_float_array
+from autograder.engine.outcomes import Mismatch
+
+
+def _lower_energy_never_less_likely(function, inputs, energies, likelihood, slack) -> None:
+    """For every pair with E_i < E_j: likelihood_i >= likelihood_j (up to ``slack``)."""
+    order = np.argsort(energies, kind="stable")
+    for low, high in zip(order[:-1], order[1:]):
+        if energies[low] < energies[high] and likelihood[low] < likelihood[high] - slack:
+            raise Mismatch(function, inputs, likelihood,
+                           problem=f"makes answer {high} (energy {energies[high]:g}) more likely "
+                                   f"than answer {low} (energy {energies[low]:g})",
+                           hint="Lower energy must mean higher probability.")
+
+
+@check()
+@given(case=energy_cases())
+def gibbs_is_a_distribution(student, case):
+    """Non-negative, sums to 1, and lower energy never means lower probability."""
+    energies = case["energies"].numpy()
+    p = as_float_array("gibbs_distribution", student.call("gibbs_distribution", **case),
+                       energies.shape, case)
+    slack = probability_rtol(energies, case["beta"]) + 1e-6
+    if not np.all(np.isfinite(p)) or np.any(p < -1e-7) or abs(p.sum() - 1) > slack:
+        raise Mismatch("gibbs_distribution", case, p,
+                       problem="is not a probability distribution (entries >= 0 summing to 1)")
+    _lower_energy_never_less_likely("gibbs_distribution", case, energies, p, slack)
+
+
+@check()
+@given(case=energy_cases())
+def nll_is_a_negative_log_probability(student, case):
+    """sum_y exp(-beta * nll_loss(E, y, beta)) = 1, and a lower-energy label costs less."""
+    energies, beta = case["energies"].numpy(), case["beta"]
+    losses = []
+    for y in range(len(energies)):
+        inputs = {"energies": case["energies"], "y": y, "beta": beta}
+        losses.append(float(as_float_array("nll_loss", student.call("nll_loss", **inputs), (),
+                                           inputs)))
+    losses = np.array(losses)
+    slack = probability_rtol(energies, beta, roundings=8) + 1e-6
+    with np.errstate(over="ignore"):
+        total = float(np.exp(-beta * losses).sum())
+    if not abs(total - 1) <= slack:
+        raise Mismatch("nll_loss", {"energies": case["energies"], "beta": beta}, losses,
+                       problem=f"is not (1/beta) times a negative log-probability: over all "
+                               f"labels y, exp(-beta * loss) sums to {total:.6g} instead of 1")
+    _lower_energy_never_less_likely("nll_loss", case, energies, -losses,
+                                    slack * (1 + np.abs(losses).max()))
+
+
+@check()
+@given(case=energy_cases(label=True, grads=True), shift_seed=st.integers(0, 2**16))
+def nll_grad_properties(student, case, shift_seed):
+    """Shape (p,); zero for one class; unchanged when every dF/dW moves by the same vector;
+    for two classes a multiple c in [0, 1] of dF_y/dW - dF_other/dW."""
+    grads = case["energy_grads"].numpy()
+    expected_shape = (grads.shape[1],)
+    got = as_float_array("nll_loss_grad", student.call("nll_loss_grad", **case), expected_shape,
+                         case)
+    scale = 1 + np.abs(grads).max()
+    slack = 1e-4 * scale
+    if len(grads) == 1 and np.abs(got).max() > slack:
+        raise Mismatch("nll_loss_grad", case, got,
+                       problem="is not zero with a single class (p(y|x) = 1 there)")
+    shift = np.random.default_rng(shift_seed).uniform(-5, 5, size=expected_shape)
+    shifted = dict(case, energy_grads=case["energy_grads"] + shift)
+    moved = as_float_array("nll_loss_grad", student.call("nll_loss_grad", **shifted),
+                           expected_shape, shifted)
+    if np.abs(moved - got).max() > slack * 10:
+        raise Mismatch("nll_loss_grad", shifted, moved,
+                       problem="changes when the same vector is added to every row of "
+                               "energy_grads, although the probabilities sum to 1")
+    if len(grads) == 2:
+        difference = grads[case["y"]] - grads[1 - case["y"]]
+        norm = float(difference @ difference)
+        if norm > 1e-6:
+            c = float(got @ difference) / norm
+            residual = got - c * difference
+            if not (-1e-4 <= c <= 1 + 1e-4) or np.abs(residual).max() > slack:
+                raise Mismatch("nll_loss_grad", case, got,
+                               problem="with two classes should be c * (dF_y/dW - dF_other/dW) "
+                                       f"with c = 1 - p(y|x) in [0, 1]; here c = {c:.4g}")

@@ -1,0 +1,1 @@
+"""The grading engine: knows workers, checks, scores and Gradescope, and no homework."""

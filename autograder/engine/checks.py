@@ -1,0 +1,82 @@
+"""Declaring grading checks and running one of them against a student.
+
+A check is a function ``check(student)``, usually wrapped by hypothesis' ``@given`` so that it
+also receives generated inputs. ``@check`` applies the settings that make grading
+deterministic and quiet (derandomised, no example database, no deadline, one bug reported),
+and ``run_check`` turns whatever ending the check has into a ``CheckOutcome``.
+"""
+from __future__ import annotations
+
+import importlib
+import traceback
+from dataclasses import dataclass
+from typing import Callable
+
+import hypothesis
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+from autograder.engine.outcomes import Abort, CallError, Mismatch
+
+CHECKS_PACKAGE = "autograder.checks"
+DEFAULT_EXAMPLES = 60
+
+
+def check(max_examples: int = DEFAULT_EXAMPLES) -> Callable:
+    """Mark a function as a grading check; hypothesis checks get deterministic settings."""
+
+    def decorate(function: Callable) -> Callable:
+        if hasattr(function, "hypothesis"):
+            function = settings(
+                max_examples=max_examples,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                print_blob=False,
+                report_multiple_bugs=False,
+                verbosity=Verbosity.quiet,
+                suppress_health_check=list(HealthCheck),
+                phases=(Phase.explicit, Phase.generate, Phase.shrink),
+            )(function)
+        function.is_grading_check = True
+        return function
+
+    return decorate
+
+
+def load_check(path: str) -> Callable:
+    """``"public.energy_models.gibbs_is_a_distribution"`` -> the check function.
+
+    Raises ``ModuleNotFoundError`` where the module is absent (hidden checks in a handout).
+    """
+    module_name, _, name = path.rpartition(".")
+    module = importlib.import_module(f"{CHECKS_PACKAGE}.{module_name}")
+    function = getattr(module, name, None)
+    if not getattr(function, "is_grading_check", False):
+        raise LookupError(f"{path} is not a grading check")
+    return function
+
+
+@dataclass
+class CheckOutcome:
+    passed: bool
+    feedback: str = ""
+    internal_error: str | None = None
+
+
+def run_check(function: Callable, student, *, show_inputs: bool,
+              show_expected: bool) -> CheckOutcome:
+    try:
+        function(student)
+    except Abort as abort:
+        return CheckOutcome(False, abort.message)
+    except Mismatch as mismatch:
+        return CheckOutcome(False, mismatch.feedback(show_inputs, show_expected))
+    except CallError as error:
+        return CheckOutcome(False, error.feedback(show_inputs))
+    except hypothesis.errors.Flaky:
+        return CheckOutcome(False, "Your code gave different answers when called twice with the "
+                                   "same input; graded functions must be deterministic.")
+    except Exception:  # noqa: BLE001 - a grader bug must cost a part, never the whole run
+        return CheckOutcome(False, "The grader could not run this check; the course staff "
+                                   "has been told.", internal_error=traceback.format_exc())
+    return CheckOutcome(True)

@@ -1,0 +1,97 @@
+"""Command line: ``grade`` (what ``run_autograder`` calls) and ``check`` (the student's check).
+
+Both call ``grading.grade``; they differ only in which parts run and where the results go.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from autograder.engine import grading, report, results
+from autograder.engine.config import ASSIGNMENTS_DIR, ConfigError, load_assignment
+
+GRADESCOPE_ROOT = Path("/autograder")
+
+
+def default_assignment() -> str:
+    return (ASSIGNMENTS_DIR / "DEFAULT").read_text().strip()
+
+
+def on_gradescope() -> bool:
+    return (GRADESCOPE_ROOT / "submission").is_dir() and (GRADESCOPE_ROOT / "source").is_dir()
+
+
+def _grade_command(args) -> int:
+    gradescope = args.submission is None and on_gradescope()
+    if gradescope:
+        submission = GRADESCOPE_ROOT / "submission"
+        results_path = args.results or GRADESCOPE_ROOT / "results" / "results.json"
+    else:
+        results_path = args.results or Path("results.json")
+    try:
+        assignment = load_assignment(args.assignment or default_assignment())
+        if not gradescope:
+            submission = args.submission or assignment.example_submission
+            if args.submission is None:
+                print(f"No --submission given: grading the bundled example {submission}\n")
+        result = grading.grade(assignment, Path(submission))
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        results.write_results(results.failure_results(str(error)), results_path)
+        return 2
+    except Exception as error:  # noqa: BLE001 - Gradescope must get a results.json regardless
+        traceback.print_exc()
+        results.write_results(results.failure_results(f"{type(error).__name__}: {error}"),
+                              results_path)
+        return 1
+    results.write_results(results.gradescope_results(result), results_path)
+    if not gradescope:
+        print(report.render(result))
+        print(f"\nresults.json written to {results_path}")
+    return 0
+
+
+def _check_command(args) -> int:
+    try:
+        assignment = load_assignment(args.assignment or default_assignment())
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    result = grading.grade(assignment, Path(args.submission), public_only=True)
+    print(report.render(result, public_only=True))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python3 -m autograder",
+        description="Grade homework submissions against the reference (see README.md).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grade = commands.add_parser(
+        "grade", help="grade a submission with every test and write results.json",
+        description="Grade a submission with public and hidden tests. On Gradescope (no "
+                    "--submission and /autograder present) it reads /autograder/submission and "
+                    "writes /autograder/results/results.json; elsewhere it prints a report too, "
+                    "and with no --submission grades the assignment's bundled example.")
+    grade.add_argument("--assignment", help="assignment name (default: the one in "
+                                            "autograder/assignments/DEFAULT)")
+    grade.add_argument("--submission", type=Path, help="folder holding the submitted file(s)")
+    grade.add_argument("--results", type=Path, help="where to write results.json "
+                                                    "(default: ./results.json)")
+    grade.set_defaults(run=_grade_command)
+    check = commands.add_parser(
+        "check", help="run the public checks on your own files",
+        description="Run the public checks only (what students run before submitting); "
+                    "hidden tests run on Gradescope after you submit.")
+    check.add_argument("--assignment", help="assignment name (default: %(default)s)")
+    check.add_argument("--submission", type=Path, default=Path("."),
+                       help="folder holding your file (default: the current folder)")
+    check.set_defaults(run=_check_command)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)

@@ -1,0 +1,111 @@
+"""The one grading function behind every entry point (Gradescope, the student's check, regrades).
+
+``grade`` finds the submission, starts a worker for it, runs every part of every question
+with a fresh time budget, and returns a ``GradingResult``; writing it out is someone else's
+job (``results``, ``report``). Nothing here depends on a particular homework.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.engine.checks import CheckOutcome, load_check, run_check
+from autograder.engine.config import Assignment, Part, Question
+from autograder.engine.student import Student
+from autograder.engine.worker_client import WorkerClient
+
+HIDDEN_NOT_HERE = "Hidden test: it runs on Gradescope after you submit."
+
+
+@dataclass
+class PartResult:
+    question: Question
+    part: Part
+    score: float
+    feedback: str
+    output: str = ""
+    ran: bool = True  # False for hidden parts where the hidden tests are not installed
+
+    @property
+    def passed(self) -> bool:
+        return self.ran and self.score >= self.part.points
+
+
+@dataclass
+class GradingResult:
+    assignment: Assignment
+    submission: Path | None
+    parts: list[PartResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    execution_time: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(part.score for part in self.parts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(part.part.points for part in self.parts if part.ran)
+
+
+def find_submission(folder: Path, filename: str) -> Path | None:
+    """The submitted file: at the top of ``folder`` or, failing that, the first one below it."""
+    folder = Path(folder)
+    direct = folder / filename
+    if direct.is_file():
+        return direct
+    found = sorted(path for path in folder.rglob(filename) if path.is_file())
+    return found[0] if found else None
+
+
+def _missing_file_feedback(folder: Path, filename: str) -> str:
+    present = sorted(path.name for path in Path(folder).rglob("*") if path.is_file())[:10]
+    listing = ", ".join(present) if present else "no files"
+    return f"{filename} was not found in your submission (it holds {listing})."
+
+
+def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = False,
+          log=None) -> GradingResult:
+    """Grade the submission in ``submission_dir``; hidden parts run only where installed."""
+    started = time.monotonic()
+    log = log or (lambda message: None)
+    path = find_submission(submission_dir, assignment.submission)
+    result = GradingResult(assignment, path)
+    if path is None:
+        feedback = _missing_file_feedback(submission_dir, assignment.submission)
+        result.parts = [PartResult(q, p, 0.0, feedback) for q in assignment.questions for p in q.parts]
+        result.execution_time = time.monotonic() - started
+        return result
+    with WorkerClient(path, module=path.stem) as client:
+        for question in assignment.questions:
+            for part in question.parts:
+                log(f"{question.number} {part.name}")
+                result.parts.append(_grade_part(assignment, question, part, client, public_only))
+        if client.load_output:
+            result.notes.append(f"Your file printed while loading:\n{client.load_output}")
+    result.execution_time = time.monotonic() - started
+    return result
+
+
+def _grade_part(assignment: Assignment, question: Question, part: Part, client: WorkerClient,
+                public_only: bool) -> PartResult:
+    if public_only and not part.public:
+        return PartResult(question, part, 0.0, HIDDEN_NOT_HERE, ran=False)
+    try:
+        check = load_check(part.check)
+    except ModuleNotFoundError:
+        if part.public:
+            raise
+        return PartResult(question, part, 0.0, HIDDEN_NOT_HERE, ran=False)
+    student = Student(client, assignment.submission, assignment.call_time_limit,
+                      assignment.part_time_limit)
+    outcome: CheckOutcome = run_check(check, student, show_inputs=True,
+                                      show_expected=part.visibility == "visible")
+    if outcome.internal_error:
+        print(f"internal error in {part.check}:\n{outcome.internal_error}", file=sys.stderr)
+    shows_output = part.public or assignment.show_output_of_hidden
+    output = student.output if shows_output else ""
+    return PartResult(question, part, part.points if outcome.passed else 0.0,
+                      outcome.feedback, output)

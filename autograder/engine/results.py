@@ -1,0 +1,74 @@
+"""Gradescope's ``results.json``, written by the trusted side only, atomically and last."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from autograder.engine.grading import GradingResult
+
+
+def _points(value: float) -> float:
+    return round(value, 6)
+
+
+def _part_output(part) -> str:
+    text = part.feedback or "Passed."
+    if part.output:
+        text += f"\n\nYour code printed:\n{part.output}"
+    return text
+
+
+def gradescope_results(result: GradingResult) -> dict:
+    tests = [
+        {
+            "name": f"{part.question.number} {part.question.title}: {part.part.name}",
+            "number": part.question.number,
+            "score": _points(part.score),
+            "max_score": _points(part.part.points),
+            "status": "passed" if part.passed else "failed",
+            "output": _part_output(part),
+            "output_format": "text",
+            "visibility": part.part.visibility,
+        }
+        for part in result.parts
+    ]
+    summary = [f"{result.assignment.title}: {_points(result.score):g} / "
+               f"{_points(result.assignment.points):g} points."]
+    summary.extend(result.notes)
+    return {
+        "score": _points(result.score),
+        "execution_time": round(result.execution_time, 3),
+        "output": "\n\n".join(summary),
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "leaderboard": [],
+    }
+
+
+def failure_results(message: str) -> dict:
+    """What Gradescope gets when the grader itself fails: valid, and honest about it."""
+    return {
+        "score": 0.0,
+        "execution_time": 0.0,
+        "output": f"The autograder failed before it could grade this submission: {message}\n"
+                  "This is not your fault; please tell the course staff.",
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [],
+        "leaderboard": [],
+    }
+
+
+def write_results(data: dict, path: Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".results-")
+    with os.fdopen(handle, "w") as stream:
+        json.dump(data, stream, indent=2, sort_keys=True)
+        stream.write("\n")
+    os.replace(temporary, path)

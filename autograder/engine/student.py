@@ -1,0 +1,73 @@
+"""What a check sees of the student: ``student.call(name, **inputs)`` returns plain data.
+
+The proxy turns every way a call can go wrong into the right ending (see ``outcomes``) and
+keeps the part within its time budget. It knows nothing of any homework.
+"""
+from __future__ import annotations
+
+import time
+
+from autograder.engine.formatting import format_inputs
+from autograder.engine.outcomes import Abort, CallError
+from autograder.engine.worker_client import WorkerClient, WorkerDied
+
+OUTPUT_LIMIT = 8192
+
+
+class Student:
+    """Calls into the worker on behalf of one part of one question."""
+
+    def __init__(self, client: WorkerClient, submission_name: str, call_time_limit: float,
+                 part_time_limit: float):
+        self._client = client
+        self._submission_name = submission_name
+        self._call_time_limit = call_time_limit
+        self._part_time_limit = part_time_limit
+        self._deadline = time.monotonic() + part_time_limit
+        self._output: list[str] = []
+        self._output_size = 0
+
+    @property
+    def output(self) -> str:
+        return "".join(self._output)
+
+    def _keep_output(self, text: str) -> None:
+        room = OUTPUT_LIMIT - self._output_size
+        if text and room > 0:
+            self._output.append(text[:room])
+            self._output_size += min(room, len(text))
+
+    def call(self, function: str, **inputs):
+        """Call ``function`` with ``inputs`` (positionally, in order) and return its value."""
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise Abort(f"This part took longer than {self._part_time_limit:g} s in total; "
+                        "the remaining checks were not run.")
+        timeout = min(self._call_time_limit, remaining)
+        try:
+            reply = self._client.call(function, list(inputs.values()), timeout)
+        except WorkerDied as death:
+            if timeout < self._call_time_limit and "took longer" in death.reason:
+                raise Abort(f"This part took longer than {self._part_time_limit:g} s in "
+                            "total; the remaining checks were not run.") from None
+            raise Abort(f"'{function}' {death.reason} when called with "
+                        f"{format_inputs(inputs)}.") from None
+        self._keep_output(reply.get("output", ""))
+        if reply.get("ok"):
+            return reply.get("value")
+        return self._fail(function, inputs, reply)
+
+    def _fail(self, function: str, inputs: dict, reply: dict):
+        error_type = str(reply.get("error_type", "Error"))
+        error = str(reply.get("error", ""))
+        if self._client.load_error is not None:
+            raise Abort(f"{self._submission_name} could not be loaded: {error_type}: {error}")
+        if error_type == "MissingFunction":
+            raise Abort(f"'{function}' is not defined in {self._submission_name}.")
+        if error_type == "NotImplementedError":
+            raise Abort(f"'{function}' is not implemented yet (it raises NotImplementedError).")
+        if error_type in ("SystemExit", "KeyboardInterrupt"):
+            raise Abort(f"'{function}' raised {error_type} when called with "
+                        f"{format_inputs(inputs)}; a graded function must return a value.")
+        raise CallError(function, error_type, error, inputs,
+                        signature=reply.get("signature"), traceback=str(reply.get("traceback", "")))

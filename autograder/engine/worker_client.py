@@ -1,0 +1,164 @@
+"""The trusted side's handle on a worker process (see ``autograder/sandbox/worker.py``).
+
+One worker serves a whole grading run while it lives. A call that times out, a crash, a
+``sys.exit`` that escaped, or an ``os._exit`` kills the worker's whole process group and raises
+``WorkerDied``; the next call starts a fresh worker, so only the part in progress is lost.
+"""
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.sandbox import wire
+
+SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
+WORKER_SCRIPT = SANDBOX_DIR / "worker.py"
+
+
+class WorkerDied(Exception):
+    """The worker is gone; ``reason`` says why in plain words."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Deadline(Exception):
+    pass
+
+
+def _tensor_to_array(node):
+    if hasattr(node, "detach") and hasattr(node, "numpy"):
+        return node.detach().cpu().numpy(), "tensor"
+    return None
+
+
+def _describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "stopped answering"
+    if returncode < 0:
+        number = -returncode
+        if number == signal.SIGKILL:
+            return "was killed (SIGKILL), most likely because it ran out of memory"
+        if number == signal.SIGSEGV:
+            return "crashed with a segmentation fault"
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return f"was killed by {name}"
+    return f"exited with status {returncode} (sys.exit or os._exit in your code?)"
+
+
+class WorkerClient:
+    """Starts, feeds and kills workers for one submission file."""
+
+    def __init__(self, submission: Path, module: str, load_timeout: float = 120.0):
+        self.submission = Path(submission).resolve()
+        self.module = module
+        self.load_timeout = load_timeout
+        self.process: subprocess.Popen | None = None
+        self.load_error: dict | None = None
+        self.load_output = ""
+        self._scratch = tempfile.TemporaryDirectory(prefix="autograder-scratch-")
+
+    # -- life cycle -------------------------------------------------------------------
+    def _environment(self) -> dict:
+        return {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": self._scratch.name,
+            "TMPDIR": self._scratch.name,
+            "LANG": "C.UTF-8",
+            "PYTHONHASHSEED": "0",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "CUDA_VISIBLE_DEVICES": "",
+        }
+
+    def start(self) -> None:
+        request_read, self._request_write = os.pipe()
+        self._reply_read, reply_write = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-E", "-s", str(WORKER_SCRIPT), str(request_read), str(reply_write)],
+            pass_fds=(request_read, reply_write),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=self._scratch.name, env=self._environment(), start_new_session=True,
+        )
+        os.close(request_read)
+        os.close(reply_write)
+        reply = self._exchange(
+            {"op": "load", "path": str(self.submission), "module": self.module}, self.load_timeout)
+        self.load_output = reply.get("output", "")
+        self.load_error = None if reply.get("ok") else reply
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        for fd in (self._request_write, self._reply_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        self._scratch.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- requests ---------------------------------------------------------------------
+    def call(self, function: str, args: list, timeout: float, seed: int = 0) -> dict:
+        """Run one function; returns the worker's reply (``ok``, ``value`` or ``error``...)."""
+        if self.process is None:
+            self.start()
+        if self.load_error is not None:
+            return self.load_error
+        return self._exchange(
+            {"op": "call", "function": function, "args": args, "seed": seed}, timeout)
+
+    def _exchange(self, request: dict, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+
+        def wait(fd):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise _Deadline
+
+        try:
+            wire.write_frame(self._request_write, wire.encode(request, to_array=_tensor_to_array))
+            reply = wire.decode(wire.read_frame(self._reply_read, wait))
+        except _Deadline:
+            self.stop()
+            raise WorkerDied(f"took longer than {timeout:g} s") from None
+        except (wire.WireError, OSError) as error:
+            returncode = self.process.poll() if self.process else None
+            if returncode is None and self.process is not None:
+                try:
+                    returncode = self.process.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    returncode = None
+            self.stop()
+            if returncode is None:
+                raise WorkerDied(f"sent an unreadable answer ({error})") from None
+            raise WorkerDied(_describe_exit(returncode)) from None
+        if not isinstance(reply, dict):
+            self.stop()
+            raise WorkerDied("sent an unreadable answer")
+        return reply

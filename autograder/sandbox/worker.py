@@ -1,0 +1,207 @@
+"""The worker: the only process in which a student's code runs.
+
+It is started by ``autograder.engine.worker_client`` as ``python -E -s worker.py IN_FD OUT_FD``
+with this folder as its only project path, so it can import nothing of the grader but
+``wire``. It loads the submission, then answers requests read from IN_FD on OUT_FD:
+
+- ``{"op": "load", "path": ..., "module": ...}`` imports the submission file;
+- ``{"op": "call", "function": ..., "args": [...], "seed": ...}`` calls one function.
+
+Every reply is data only (see ``wire``): the student's return value is reduced here to
+numbers, strings, lists and numeric arrays. What the student's code prints through Python
+is captured per request and truncated; file descriptors 0, 1 and 2 lead nowhere, so neither
+input nor raw output can disturb the protocol.
+"""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import io
+import os
+import random
+import sys
+import traceback
+
+import numpy as np
+
+import wire
+
+OUTPUT_LIMIT = 8192
+TRACEBACK_LIMIT = 4000
+MAX_DEPTH = 32
+
+
+class Unsupported(Exception):
+    """The student's function returned something that is not plain numeric data."""
+
+
+class BoundedText(io.TextIOBase):
+    """A text stream that keeps the first OUTPUT_LIMIT characters and counts the rest."""
+
+    def __init__(self):
+        super().__init__()
+        self.kept: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        text = str(text)
+        room = OUTPUT_LIMIT - self.size
+        if room > 0:
+            self.kept.append(text[:room])
+            self.size += min(room, len(text))
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def text(self) -> str:
+        kept = "".join(self.kept)
+        if self.dropped:
+            kept += f"\n... [{self.dropped} more characters not shown]"
+        return kept
+
+
+def to_plain(value, depth=0):
+    """Reduce a student's return value to data, using base-class methods only."""
+    import torch
+
+    if depth > MAX_DEPTH:
+        raise Unsupported("a value nested too deeply")
+    if isinstance(value, torch.Tensor):
+        tensor = torch.Tensor.as_subclass(value, torch.Tensor).detach().cpu()
+        if tensor.is_complex():
+            raise Unsupported("a complex tensor")
+        if tensor.dtype in (torch.bfloat16, torch.float16):
+            tensor = tensor.float()
+        return np.array(tensor.numpy(), copy=True)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise Unsupported(f"a NumPy array of dtype {value.dtype}")
+        return np.array(value, copy=True, subok=False)
+    if isinstance(value, np.generic):
+        if value.dtype.kind not in "biuf":
+            raise Unsupported(f"a NumPy scalar of dtype {value.dtype}")
+        return to_plain(value.item(), depth + 1)
+    if isinstance(value, bool):
+        return value is True
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [to_plain(item, depth + 1) for item in list.__iter__(list(value))]
+    raise Unsupported(f"an object of type {type(value).__name__}")
+
+
+def from_wire(array, tag):
+    if tag == "tensor":
+        import torch
+
+        return torch.from_numpy(array)
+    return array
+
+
+def error_reply(error: BaseException, function=None) -> dict:
+    tb = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    reply = {
+        "ok": False,
+        "error_type": type(error).__name__,
+        "error": str(error)[:TRACEBACK_LIMIT],
+        "traceback": tb[-TRACEBACK_LIMIT:],
+    }
+    if function is not None:
+        try:
+            reply["signature"] = str(inspect.signature(function))
+        except (TypeError, ValueError):
+            pass
+    return reply
+
+
+class Worker:
+    def __init__(self):
+        self.module = None
+
+    def load(self, request):
+        spec = importlib.util.spec_from_file_location(request["module"], request["path"])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[request["module"]] = module
+        spec.loader.exec_module(module)
+        self.module = module
+        names = sorted(name for name, item in vars(module).items() if callable(item))
+        return {"ok": True, "names": names}
+
+    def call(self, request):
+        name = request["function"]
+        function = getattr(self.module, name, None)
+        if function is None or not callable(function):
+            return {"ok": False, "error_type": "MissingFunction", "error": name}
+        seed = int(request.get("seed", 0))
+        random.seed(seed)
+        np.random.seed(seed % 2**32)
+        import torch
+
+        torch.manual_seed(seed)
+        try:
+            value = function(*request.get("args", []), **request.get("kwargs", {}))
+        except BaseException as error:  # noqa: BLE001 - sys.exit and Ctrl-C are answers too
+            return error_reply(error, function)
+        try:
+            return {"ok": True, "value": to_plain(value)}
+        except Unsupported as error:
+            return {"ok": False, "error_type": "Unsupported", "error": str(error)}
+
+    def handle(self, request):
+        op = request.get("op")
+        if op == "load":
+            return self.load(request)
+        if op == "call":
+            return self.call(request)
+        if op == "ping":
+            return {"ok": True}
+        return {"ok": False, "error_type": "Protocol", "error": f"unknown op {op!r}"}
+
+
+def silence_standard_streams():
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def main():
+    in_fd, out_fd = int(sys.argv[1]), int(sys.argv[2])
+    silence_standard_streams()
+    import torch
+
+    torch.set_num_threads(1)
+    worker = Worker()
+    while True:
+        try:
+            request = wire.decode(wire.read_frame(in_fd), from_wire)
+        except wire.WireError:
+            return
+        capture = BoundedText()
+        sys.stdout = sys.stderr = capture
+        try:
+            reply = worker.handle(request)
+        except BaseException as error:  # noqa: BLE001 - a failing import is an answer too
+            reply = error_reply(error)
+        finally:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        reply["output"] = capture.text()
+        try:
+            frame = wire.encode(reply, to_array=None)
+        except wire.WireError as error:
+            frame = wire.encode({"ok": False, "error_type": "Unsupported", "error": str(error),
+                                 "output": reply["output"]})
+        wire.write_frame(out_fd, frame)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Known mistakes: named wrong variants of reference functions, so the grader can name them.
+
+Each variant is a function with the contract's signature, registered with ``@mistake`` under
+the student-facing function it imitates. The grader calls the variants only after a student's
+answer has failed, and tells the student the first whose output the answer matches. The
+project's tests turn each variant into a submission and prove it is caught and recognised.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+TOPICS = ("energy_models", "contrastive_losses")
+
+
+@dataclass(frozen=True)
+class Mistake:
+    function: str  # the student-facing function it imitates
+    name: str  # the variant's own name, as the tests refer to it
+    description: str  # what the student is told
+    implementation: Callable
+
+
+_REGISTRY: dict[str, list[Mistake]] = {}
+
+
+def mistake(function: str, description: str):
+    """Register the decorated function as a known mistake in ``function``."""
+
+    def register(implementation: Callable) -> Callable:
+        _REGISTRY.setdefault(function, []).append(
+            Mistake(function, implementation.__name__, description, implementation))
+        return implementation
+
+    return register
+
+
+def _load_all() -> None:
+    for topic in TOPICS:
+        importlib.import_module(f"{__name__}.{topic}")
+
+
+def mistakes_for(function: str) -> list[Mistake]:
+    _load_all()
+    return list(_REGISTRY.get(function, ()))
+
+
+def all_mistakes() -> list[Mistake]:
+    _load_all()
+    return [entry for entries in _REGISTRY.values() for entry in entries]
