@@ -128,6 +128,8 @@ class Worker:
         self.module = None
 
     def load(self, request):
+        # The submission's folder comes first, so a student's helper modules import as at home.
+        sys.path.insert(0, os.path.dirname(request["path"]))
         spec = importlib.util.spec_from_file_location(request["module"], request["path"])
         module = importlib.util.module_from_spec(spec)
         sys.modules[request["module"]] = module
