@@ -6,6 +6,7 @@ all; none needs the reference solution.
 from __future__ import annotations
 
 import numpy as np
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -64,34 +65,44 @@ def nll_is_a_negative_log_probability(student, case):
 
 
 @check()
-@given(case=energy_cases(label=True, grads=True), shift_seed=st.integers(0, 2**16))
-def nll_grad_properties(student, case, shift_seed):
+@given(case=energy_cases(label=True, grads=True),
+       pair=energy_cases(label=True, grads=True, sizes=st.just(2)),
+       shift_seed=st.integers(0, 2**16))
+def nll_grad_properties(student, case, pair, shift_seed):
     """Shape (p,); zero for one class; unchanged when every dF/dW moves by the same vector;
     for two classes a multiple c in [0, 1] of dF_y/dW - dF_other/dW."""
+    got = _gradient(student, case)
     grads = case["energy_grads"].numpy()
-    expected_shape = (grads.shape[1],)
-    got = as_float_array("nll_loss_grad", student.call("nll_loss_grad", **case), expected_shape,
-                         case)
-    scale = 1 + np.abs(grads).max()
-    slack = 1e-4 * scale
+    slack = 1e-4 * (1 + np.abs(grads).max())
     if len(grads) == 1 and np.abs(got).max() > slack:
         raise Mismatch("nll_loss_grad", case, got,
                        problem="is not zero with a single class (p(y|x) = 1 there)")
-    shift = np.random.default_rng(shift_seed).uniform(-5, 5, size=expected_shape)
-    shifted = dict(case, energy_grads=case["energy_grads"] + shift)
-    moved = as_float_array("nll_loss_grad", student.call("nll_loss_grad", **shifted),
-                           expected_shape, shifted)
+    shift = np.random.default_rng(shift_seed).uniform(-5, 5, size=grads.shape[1])
+    shifted = dict(case, energy_grads=case["energy_grads"] + torch.from_numpy(shift))
+    moved = _gradient(student, shifted)
     if np.abs(moved - got).max() > slack * 10:
         raise Mismatch("nll_loss_grad", shifted, moved,
                        problem="changes when the same vector is added to every row of "
                                "energy_grads, although the probabilities sum to 1")
-    if len(grads) == 2:
-        difference = grads[case["y"]] - grads[1 - case["y"]]
-        norm = float(difference @ difference)
-        if norm > 1e-6:
-            c = float(got @ difference) / norm
-            residual = got - c * difference
-            if not (-1e-4 <= c <= 1 + 1e-4) or np.abs(residual).max() > slack:
-                raise Mismatch("nll_loss_grad", case, got,
-                               problem="with two classes should be c * (dF_y/dW - dF_other/dW) "
-                                       f"with c = 1 - p(y|x) in [0, 1]; here c = {c:.4g}")
+    _two_classes_push_the_right_way(student, pair)
+
+
+def _gradient(student, case) -> np.ndarray:
+    shape = (case["energy_grads"].shape[1],)
+    return as_float_array("nll_loss_grad", student.call("nll_loss_grad", **case), shape, case)
+
+
+def _two_classes_push_the_right_way(student, case) -> None:
+    """With two classes the gradient is (1 - p(y|x)) (dF_y/dW - dF_other/dW)."""
+    got = _gradient(student, case)
+    grads = case["energy_grads"].numpy()
+    difference = grads[case["y"]] - grads[1 - case["y"]]
+    norm = float(difference @ difference)
+    if norm <= 1e-6:
+        return
+    c = float(got @ difference) / norm
+    residual = got - c * difference
+    if not (-1e-4 <= c <= 1 + 1e-4) or np.abs(residual).max() > 1e-4 * (1 + np.abs(grads).max()):
+        raise Mismatch("nll_loss_grad", case, got,
+                       problem="with two classes should be c * (dF_y/dW - dF_other/dW) "
+                               f"with c = 1 - p(y|x) in [0, 1]; here c = {c:.4g}")

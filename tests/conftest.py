@@ -1,0 +1,18 @@
+"""Shared fixtures: the project root on sys.path, and the hw4 assignment."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def hw4():
+    from autograder.engine.config import load_assignment
+
+    return load_assignment("hw4")

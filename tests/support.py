@@ -1,0 +1,52 @@
+"""Helpers for the project's tests: submissions built from the reference, and grading them.
+
+A reference submission is a folder holding a copy of ``reference/`` and a submission file that
+re-exports it, optionally with some functions swapped for named known mistakes or for code the
+test supplies. The copy keeps the worker independent of the repository's own files.
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import textwrap
+from pathlib import Path
+
+from autograder.engine.config import Assignment
+from autograder.engine.grading import GradingResult, grade
+from reference.mistakes import TOPICS, all_mistakes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def reference_submission(folder: Path, assignment: Assignment, mistakes=(), extra_code: str = "",
+                         ) -> Path:
+    """Write a submission for ``assignment`` into ``folder``: the reference, with each named
+    mistake replacing the function it imitates, then ``extra_code`` (which may redefine more)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / "reference", folder / "reference",
+                    ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    lines = [f"from reference.{topic} import *  # noqa: F401,F403" for topic in TOPICS]
+    by_name = {entry.name: entry for entry in all_mistakes()}
+    for name in mistakes:
+        entry = by_name[name]
+        lines.append(f"from {entry.implementation.__module__} import {entry.name} "
+                     f"as {entry.function}")
+    (folder / assignment.submission).write_text(
+        "\n".join(lines) + "\n" + textwrap.dedent(extra_code))
+    return folder
+
+
+def only_questions(assignment: Assignment, numbers) -> Assignment:
+    chosen = tuple(q for q in assignment.questions if q.number in set(numbers))
+    assert chosen, f"no question among {numbers}"
+    return dataclasses.replace(assignment, questions=chosen)
+
+
+def grade_folder(folder: Path, assignment: Assignment, **limits) -> GradingResult:
+    """Grade ``folder``; ``limits`` override the assignment's (e.g. call_time_limit=2)."""
+    return grade(dataclasses.replace(assignment, **limits), folder)
+
+
+def outcomes(result: GradingResult) -> dict[str, tuple[bool, str]]:
+    """check id -> (passed, feedback) for every part graded."""
+    return {part.part.check: (part.passed, part.feedback) for part in result.parts}
