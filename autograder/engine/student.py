@@ -26,16 +26,20 @@ class Student:
         self._deadline = time.monotonic() + part_time_limit
         self._output: list[str] = []
         self._output_size = 0
+        self._output_cut = False
 
     @property
     def output(self) -> str:
-        return "".join(self._output)
+        """What the student's code printed during this part, cut to OUTPUT_LIMIT characters."""
+        cut = "\n... [more output not shown]" if self._output_cut else ""
+        return "".join(self._output) + cut
 
     def _keep_output(self, text: str) -> None:
         room = OUTPUT_LIMIT - self._output_size
         if text and room > 0:
             self._output.append(text[:room])
             self._output_size += min(room, len(text))
+        self._output_cut |= len(text) > max(room, 0)
 
     def call(self, function: str, **inputs):
         """Call ``function`` with ``inputs`` (positionally, in order) and return its value."""
@@ -61,7 +65,8 @@ class Student:
         error_type = str(reply.get("error_type", "Error"))
         error = str(reply.get("error", ""))
         if self._client.load_error is not None:
-            raise Abort(f"{self._submission_name} could not be loaded: {error_type}: {error}")
+            reason = f"{error_type}: {error}" if error_type else error
+            raise Abort(f"{self._submission_name} could not be loaded: {reason}")
         if error_type == "MissingFunction":
             raise Abort(f"'{function}' is not defined in {self._submission_name}.")
         if error_type == "NotImplementedError":

@@ -59,7 +59,7 @@ def _describe_exit(returncode: int | None) -> str:
 class WorkerClient:
     """Starts, feeds and kills workers for one submission file."""
 
-    def __init__(self, submission: Path, module: str, load_timeout: float = 120.0):
+    def __init__(self, submission: Path, module: str, load_timeout: float = 60.0):
         self.submission = Path(submission).resolve()
         self.module = module
         self.load_timeout = load_timeout
@@ -93,8 +93,13 @@ class WorkerClient:
         )
         os.close(request_read)
         os.close(reply_write)
-        reply = self._exchange(
-            {"op": "load", "path": str(self.submission), "module": self.module}, self.load_timeout)
+        try:
+            reply = self._exchange(
+                {"op": "load", "path": str(self.submission), "module": self.module},
+                self.load_timeout)
+        except WorkerDied as death:
+            # Importing is deterministic: a file that kills its worker is not loaded again.
+            reply = {"ok": False, "error_type": "", "error": f"importing it {death.reason}"}
         self.load_output = reply.get("output", "")
         self.load_error = None if reply.get("ok") else reply
 
@@ -126,7 +131,7 @@ class WorkerClient:
     # -- requests ---------------------------------------------------------------------
     def call(self, function: str, args: list, timeout: float, seed: int = 0) -> dict:
         """Run one function; returns the worker's reply (``ok``, ``value`` or ``error``...)."""
-        if self.process is None:
+        if self.load_error is None and self.process is None:
             self.start()
         if self.load_error is not None:
             return self.load_error
