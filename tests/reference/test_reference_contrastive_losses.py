@@ -83,7 +83,8 @@ def test_loss_matches_math_formula(name, f_pos, f_neg, margin):
     """Proves each loss on random points against its definition written with ``max``,
     ``math.log1p`` and ``math.exp`` (the HAND_LOSSES table)."""
     got = _loss(name, _s(f_pos), _s(f_neg), margin).item()
-    assert math.isclose(got, HAND_LOSSES[name](f_pos, f_neg, margin), rel_tol=1e-12, abs_tol=1e-12)
+    # softplus returns x itself for x > 20, dropping log1p(exp(-x)) < 2.1e-9: relative < 1.1e-10.
+    assert math.isclose(got, HAND_LOSSES[name](f_pos, f_neg, margin), rel_tol=2e-10, abs_tol=1e-12)
 
 
 @pytest.mark.parametrize("f_pos, f_neg", [
