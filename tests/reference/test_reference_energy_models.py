@@ -241,8 +241,8 @@ GRAD_CASES = [  # (model, beta, scale of the energies, seed)
 
 def _model_case(kind: str, scale: float, seed: int, n: int = 5, p: int = 4):
     """A small energy model F_W(x, .) with n answers and p weights, and the point W0 where it is
-    evaluated. "tanh": F = scale tanh(a W). "linear": F = offsets + a (W - W0), whose offsets
-    put two energies 1e-3 * scale apart at the bottom."""
+    evaluated. "tanh": F = scale tanh(a W). "linear": F = offsets + a (W - W0), whose two lowest
+    offsets are 1e-6 * scale apart (at scale = beta = 1e3 their Gibbs weights differ by e^-1)."""
     generator = torch.Generator().manual_seed(seed)
     a = torch.randn(n, p, generator=generator, dtype=torch.float64)
     w0 = torch.randn(p, generator=generator, dtype=torch.float64) * 0.5
