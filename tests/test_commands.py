@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -75,3 +76,19 @@ def test_unknown_assignment_still_writes_results(tmp_path):
                 "--results", str(path)])
     assert done.returncode == 2 and "no assignment 'nope'" in done.stderr
     validate(json.loads(path.read_text()))
+
+
+def test_run_autograder_as_gradescope_calls_it(tmp_path):
+    """No argument, our files in source/, the script copied beside it, results/ to fill."""
+    root = tmp_path / "autograder"
+    for name in ("autograder", "reference"):
+        shutil.copytree(ROOT / name, root / "source" / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "run_autograder", root / "run_autograder")
+    shutil.copytree(EXAMPLE, root / "submission")
+    (root / "results").mkdir()
+    done = run([str(root / "run_autograder")], cwd="/", AUTOGRADER_GRADESCOPE_ROOT=str(root))
+    assert done.returncode == 0, done.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    validate(data)
+    assert data["score"] == 21.75
