@@ -11,7 +11,8 @@ python=python3
 if ! "$python" -m pip --version >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq python3-pip >/dev/null
 fi
-pip_install=("$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
+export PIP_ROOT_USER_ACTION=ignore  # an option older pips (Ubuntu 22.04: pip 22.0) lack
+pip_install=("$python" -m pip install --quiet --disable-pip-version-check)
 # torch first and on its own, pinned: a resolver that sees torch unpinned takes a CUDA build.
 # On Gradescope, PyTorch's CPU-only index spares the container gigabytes of CUDA libraries;
 # here (and wherever that index is out of reach) PyPI's 2.13.0 is used.
