@@ -26,6 +26,8 @@ fi
 if [ "${1:-}" = "--dev" ]; then
   "${pip_install[@]}" -r "$here/requirements-dev.txt"
 fi
+# As root (Gradescope, CI): let the unprivileged grading worker run this Python.
+(cd "$here" && "$python" -c "from autograder.engine.isolation import prepare_machine; prepare_machine()")
 "$python" - <<'PY'
 import hypothesis, numpy, torch
 print(f"setup.sh: torch {torch.__version__}, numpy {numpy.__version__}, "

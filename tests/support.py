@@ -19,13 +19,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def reference_submission(folder: Path, assignment: Assignment, mistakes=(), extra_code: str = "",
-                         ) -> Path:
-    """Write a submission for ``assignment`` into ``folder``: the reference, with each named
-    mistake replacing the function it imitates, then ``extra_code`` (which may redefine more)."""
+                         package: str = "reference") -> Path:
+    """Write a submission for ``assignment`` into ``folder``: the reference (copied there as
+    ``package``), with each named mistake replacing the function it imitates, then
+    ``extra_code`` (which may redefine more). Mistakes need the copy named ``reference``."""
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(ROOT / "reference", folder / "reference",
+    shutil.copytree(ROOT / "reference", folder / package,
                     ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
-    lines = [f"from reference.{topic} import *  # noqa: F401,F403" for topic in TOPICS]
+    lines = [f"from {package}.{topic} import *  # noqa: F401,F403" for topic in TOPICS]
     by_name = {entry.name: entry for entry in all_mistakes()}
     for name in mistakes:
         entry = by_name[name]
@@ -50,3 +51,16 @@ def grade_folder(folder: Path, assignment: Assignment, **limits) -> GradingResul
 def outcomes(result: GradingResult) -> dict[str, tuple[bool, str]]:
     """check id -> (passed, feedback) for every part graded."""
     return {part.part.check: (part.passed, part.feedback) for part in result.parts}
+
+
+def gradescope_layout(base: Path, submission: Path) -> Path:
+    """/autograder as Gradescope lays it out, under ``base``: source/, run_autograder beside
+    it, submission/ (a copy of ``submission``) and an empty results/. Returns the root."""
+    root = base / "autograder"
+    for name in ("autograder", "reference"):
+        shutil.copytree(ROOT / name, root / "source" / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "run_autograder", root / "run_autograder")
+    shutil.copytree(submission, root / "submission")
+    (root / "results").mkdir()
+    return root

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-from tests.support import ROOT, reference_submission
+from tests.support import ROOT, gradescope_layout, reference_submission
 from tests.test_results_schema import validate
 
 EXAMPLE = ROOT / "autograder" / "assignments" / "hw4" / "example_submission"
@@ -80,13 +79,7 @@ def test_unknown_assignment_still_writes_results(tmp_path):
 
 def test_run_autograder_as_gradescope_calls_it(tmp_path):
     """No argument, our files in source/, the script copied beside it, results/ to fill."""
-    root = tmp_path / "autograder"
-    for name in ("autograder", "reference"):
-        shutil.copytree(ROOT / name, root / "source" / name,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "run_autograder", root / "run_autograder")
-    shutil.copytree(EXAMPLE, root / "submission")
-    (root / "results").mkdir()
+    root = gradescope_layout(tmp_path, EXAMPLE)
     done = run([str(root / "run_autograder")], cwd="/", AUTOGRADER_GRADESCOPE_ROOT=str(root))
     assert done.returncode == 0, done.stderr
     data = json.loads((root / "results" / "results.json").read_text())

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from autograder.engine import grading, report, results
 from autograder.engine.config import ASSIGNMENTS_DIR, ConfigError, load_assignment
+from autograder.engine.isolation import protect, running_as_root
 
 # Overridable so that the tests can lay out a Gradescope tree of their own.
 GRADESCOPE_ROOT = Path(os.environ.get("AUTOGRADER_GRADESCOPE_ROOT", "/autograder"))
@@ -30,6 +31,8 @@ def _grade_command(args) -> int:
     if gradescope:
         submission = GRADESCOPE_ROOT / "submission"
         results_path = args.results or GRADESCOPE_ROOT / "results" / "results.json"
+        if running_as_root():
+            protect(results_path.parent)
     else:
         results_path = args.results or Path("results.json")
     try:

@@ -6,8 +6,10 @@ instructor edits that file to change the selection of questions or their points,
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+
+from autograder.engine.isolation import Limits
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,6 +56,7 @@ class Assignment:
     questions: tuple[Question, ...]
     call_time_limit: float = 10.0
     part_time_limit: float = 60.0
+    worker_limits: Limits = Limits()
     show_output_of_hidden: bool = False
     hidden_visibility: str = "after_published"
 
@@ -108,6 +111,8 @@ def load_assignment(name: str, assignments_dir: Path = ASSIGNMENTS_DIR) -> Assig
         questions=tuple(questions),
         call_time_limit=float(limits.get("call_seconds", 10.0)),
         part_time_limit=float(limits.get("part_seconds", 60.0)),
+        worker_limits=Limits(**{f.name: int(limits[f.name]) for f in fields(Limits)
+                                if f.name in limits}),
         show_output_of_hidden=bool(data.get("show_output_of_hidden", False)),
         hidden_visibility=hidden_visibility,
     )

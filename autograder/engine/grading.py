@@ -13,6 +13,7 @@ from pathlib import Path
 
 from autograder.engine.checks import CheckOutcome, load_check, run_check
 from autograder.engine.config import Assignment, Part, Question
+from autograder.engine.isolation import Sandbox
 from autograder.engine.student import Student
 from autograder.engine.worker_client import WorkerClient
 
@@ -78,7 +79,8 @@ def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = F
         result.parts = [PartResult(q, p, 0.0, feedback) for q in assignment.questions for p in q.parts]
         result.execution_time = time.monotonic() - started
         return result
-    with WorkerClient(path, module=path.stem) as client:
+    sandbox = Sandbox(assignment.worker_limits)
+    with WorkerClient(path, module=path.stem, sandbox=sandbox) as client:
         for question in assignment.questions:
             for part in question.parts:
                 log(f"{question.number} {part.name}")

@@ -5,6 +5,7 @@ keeps the part within its time budget. It knows nothing of any homework.
 """
 from __future__ import annotations
 
+import errno
 import time
 
 from autograder.engine.formatting import format_inputs
@@ -74,5 +75,23 @@ class Student:
         if error_type in ("SystemExit", "KeyboardInterrupt"):
             raise Abort(f"'{function}' raised {error_type} when called with "
                         f"{format_inputs(inputs)}; a graded function must return a value.")
+        limit = self._limit_hit(reply)
+        if limit is not None:
+            self._client.stop()  # whatever the worker left behind must not reach the next part
+            raise Abort(f"'{function}' {limit} when called with {format_inputs(inputs)}.")
         raise CallError(function, error_type, error, inputs,
                         signature=reply.get("signature"), traceback=str(reply.get("traceback", "")))
+
+    def _limit_hit(self, reply: dict) -> str | None:
+        """A resource limit of the sandbox, in plain words, if the error was one."""
+        limits = self._client.sandbox.limits
+        if reply.get("out_of_memory"):
+            return f"ran out of memory (the limit is {limits.memory_mb} MB)"
+        number = reply.get("errno")
+        if number == errno.EFBIG:
+            return f"wrote a file larger than the limit of {limits.file_mb} MB"
+        if number == errno.EMFILE:
+            return f"opened more files than the limit of {limits.open_files}"
+        if number == errno.EAGAIN and reply.get("error_type") == "BlockingIOError":
+            return f"started more processes than the limit of {limits.processes}"
+        return None

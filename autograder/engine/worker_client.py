@@ -10,15 +10,11 @@ import os
 import select
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
+from autograder.engine.isolation import Sandbox
 from autograder.sandbox import wire
-
-SANDBOX_DIR = Path(__file__).resolve().parent.parent / "sandbox"
-WORKER_SCRIPT = SANDBOX_DIR / "worker.py"
 
 
 class WorkerDied(Exception):
@@ -39,7 +35,7 @@ def _tensor_to_array(node):
     return None
 
 
-def _describe_exit(returncode: int | None) -> str:
+def _describe_exit(returncode: int | None, sandbox: Sandbox) -> str:
     if returncode is None:
         return "stopped answering"
     if returncode < 0:
@@ -48,6 +44,8 @@ def _describe_exit(returncode: int | None) -> str:
             return "was killed (SIGKILL), most likely because it ran out of memory"
         if number == signal.SIGSEGV:
             return "crashed with a segmentation fault"
+        if number == signal.SIGXCPU:
+            return f"used more than its {sandbox.limits.cpu_seconds} s of CPU time"
         try:
             name = signal.Signals(number).name
         except ValueError:
@@ -57,46 +55,36 @@ def _describe_exit(returncode: int | None) -> str:
 
 
 class WorkerClient:
-    """Starts, feeds and kills workers for one submission file."""
+    """Starts, feeds and kills workers for one submission file, inside ``sandbox``."""
 
-    def __init__(self, submission: Path, module: str, load_timeout: float = 60.0):
+    def __init__(self, submission: Path, module: str, sandbox: Sandbox,
+                 load_timeout: float = 60.0):
         self.submission = Path(submission).resolve()
         self.module = module
+        self.sandbox = sandbox
         self.load_timeout = load_timeout
         self.process: subprocess.Popen | None = None
         self.load_error: dict | None = None
         self.load_output = ""
-        self._scratch = tempfile.TemporaryDirectory(prefix="autograder-scratch-")
 
     # -- life cycle -------------------------------------------------------------------
-    def _environment(self) -> dict:
-        return {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": self._scratch.name,
-            "TMPDIR": self._scratch.name,
-            "LANG": "C.UTF-8",
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "CUDA_VISIBLE_DEVICES": "",
-        }
-
     def start(self) -> None:
+        """A fresh worker in a fresh scratch, with the submission loaded."""
+        worker, submission_folder = self.sandbox.stage(self.submission.parent)
         request_read, self._request_write = os.pipe()
         self._reply_read, reply_write = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-E", "-s", str(WORKER_SCRIPT), str(request_read), str(reply_write)],
+            self.sandbox.command([str(worker), str(request_read), str(reply_write)]),
             pass_fds=(request_read, reply_write),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            cwd=self._scratch.name, env=self._environment(), start_new_session=True,
+            cwd=self.sandbox.scratch, env={"PATH": "/usr/bin:/bin"}, start_new_session=True,
         )
         os.close(request_read)
         os.close(reply_write)
         try:
             reply = self._exchange(
-                {"op": "load", "path": str(self.submission), "module": self.module},
-                self.load_timeout)
+                {"op": "load", "path": str(submission_folder / self.submission.name),
+                 "module": self.module}, self.load_timeout)
         except WorkerDied as death:
             # Importing is deterministic: a file that kills its worker is not loaded again.
             reply = {"ok": False, "error_type": "", "error": f"importing it {death.reason}"}
@@ -104,6 +92,7 @@ class WorkerClient:
         self.load_error = None if reply.get("ok") else reply
 
     def stop(self) -> None:
+        """Kill the worker and everything it started, however it detached."""
         if self.process is None:
             return
         try:
@@ -111,6 +100,7 @@ class WorkerClient:
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait()
+        self.sandbox.kill_all()
         for fd in (self._request_write, self._reply_read):
             try:
                 os.close(fd)
@@ -120,7 +110,7 @@ class WorkerClient:
 
     def close(self) -> None:
         self.stop()
-        self._scratch.cleanup()
+        self.sandbox.close()
 
     def __enter__(self):
         return self
@@ -162,7 +152,7 @@ class WorkerClient:
             self.stop()
             if returncode is None:
                 raise WorkerDied(f"sent an unreadable answer ({error})") from None
-            raise WorkerDied(_describe_exit(returncode)) from None
+            raise WorkerDied(_describe_exit(returncode, self.sandbox)) from None
         if not isinstance(reply, dict):
             self.stop()
             raise WorkerDied("sent an unreadable answer")

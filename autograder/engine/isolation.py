@@ -1,0 +1,220 @@
+"""Where and as whom a worker runs, with which limits, and how all it started is killed.
+
+Two modes, chosen by who runs the grader:
+
+- **root** (Gradescope, CI): the worker runs under an unprivileged uid of its own, taken from
+  a range no account uses (``BASE_UID`` + slot, a slot per concurrent grading, held by a lock
+  file), in the manner of IOI's isolate: no account to create, no home, no group. The project
+  folder (reference, hidden checks, configuration) and the results folder are made
+  unreadable to others; the worker writes only in its scratch home (and, where namespaces
+  are allowed, in private temporary folders that vanish with it).
+- **unprivileged** (a student's laptop): the worker runs as the same user, with the same
+  limits but the process count, and a scratch folder; nothing here is secret.
+
+In both modes the grading process is a child subreaper, so every process a worker starts,
+even one that detaches with ``setsid``, stays its descendant and is killed with the worker.
+"""
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import json
+import os
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SANDBOX_DIR = PROJECT_ROOT / "autograder" / "sandbox"
+SANDBOX_FILES = ("launcher.py", "worker.py", "wire.py")
+ROOT_SCRATCH_BASE = Path("/var/lib/autograder-sandbox")
+BASE_UID = 61000
+SLOTS = 64
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one worker may use; every limit hit is reported in plain words."""
+
+    memory_mb: int = 1024  # address space: torch takes ~640 MB of it, leaving room to work
+    cpu_seconds: int = 600  # for the worker's whole life; each call also has a wall limit
+    processes: int = 64  # per worker uid, threads included (root mode only)
+    file_mb: int = 64
+    open_files: int = 256
+
+
+def running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def become_subreaper() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], list(children.get(root, ()))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, ()))
+    return found
+
+
+def kill_descendants(timeout: float = 5.0) -> None:
+    """SIGKILL every live descendant of this process until none is left, and reap them."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = _descendants(os.getpid())
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _reap_orphans()
+        if not alive or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
+
+
+def _reap_orphans() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _python_is_reachable_by_others(python: Path) -> list[Path]:
+    """The folders on the way to ``python`` that others cannot traverse."""
+    blocked = []
+    for folder in [*reversed(python.parents)]:
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            blocked.append(folder)
+    return blocked
+
+
+def prepare_machine() -> None:
+    """Root only, run by setup.sh: let the unprivileged worker run this Python (traverse-only
+    permission on the folders above it, never read permission)."""
+    if not running_as_root():
+        return
+    for folder in _python_is_reachable_by_others(Path(sys.executable).resolve()):
+        os.chmod(folder, os.stat(folder).st_mode | stat.S_IXOTH)
+        print(f"setup: made {folder} traversable (o+x) so that the grading worker can run "
+              f"{sys.executable}")
+
+
+def protect(*folders: Path) -> None:
+    """Root only: nobody but root may enter ``folders`` (the project, the results)."""
+    for folder in folders:
+        if folder.is_dir() and os.stat(folder).st_mode & 0o077:
+            os.chmod(folder, 0o700)
+
+
+def _readable_not_writable(*folders: Path) -> None:
+    """Whatever modes the originals had, the worker may read these copies but not change them."""
+    for folder in folders:
+        for path in [folder, *folder.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
+class Sandbox:
+    """One grading's confinement: a uid slot (root), a scratch folder, limits, a kill switch."""
+
+    def __init__(self, limits: Limits = Limits(), protected=()):
+        self.limits = limits
+        self.root_mode = running_as_root()
+        self.uid = self.gid = None
+        self._slot_lock = None
+        become_subreaper()
+        if self.root_mode:
+            blocked = _python_is_reachable_by_others(Path(sys.executable).resolve())
+            if blocked:
+                raise RuntimeError(f"the worker cannot run {sys.executable}: {blocked[0]} is "
+                                   "not traversable by others; run setup.sh as root first")
+            protect(PROJECT_ROOT, *protected)
+            ROOT_SCRATCH_BASE.mkdir(mode=0o711, parents=True, exist_ok=True)
+            self.uid = self.gid = BASE_UID + self._take_slot()
+        base = ROOT_SCRATCH_BASE if self.root_mode else None
+        self.scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=base))
+        os.chmod(self.scratch, 0o755)
+
+    def _take_slot(self) -> int:
+        for slot in range(SLOTS):
+            handle = open(ROOT_SCRATCH_BASE / f"slot-{slot}.lock", "w")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            self._slot_lock = handle
+            return slot
+        raise RuntimeError(f"all {SLOTS} sandbox slots are taken")
+
+    def stage(self, submission_folder: Path) -> tuple[Path, Path]:
+        """Copy the worker's code and the submission into a fresh scratch; returns the
+        worker script and the submission folder as the worker sees them."""
+        for name in ("sandbox", "submission", "home"):
+            shutil.rmtree(self.scratch / name, ignore_errors=True)
+        shutil.copytree(SANDBOX_DIR, self.scratch / "sandbox",
+                        ignore=lambda folder, names: [n for n in names if n not in SANDBOX_FILES])
+        shutil.copytree(submission_folder, self.scratch / "submission", symlinks=False,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        _readable_not_writable(self.scratch / "sandbox", self.scratch / "submission")
+        home = self.scratch / "home"
+        home.mkdir(mode=0o700)
+        if self.root_mode:
+            os.chown(home, self.uid, self.gid)
+        return self.scratch / "sandbox" / "worker.py", self.scratch / "submission"
+
+    @property
+    def home(self) -> Path:
+        return self.scratch / "home"
+
+    def command(self, worker_args: list[str]) -> list[str]:
+        """The command that starts a confined worker with ``worker_args``."""
+        limits = asdict(self.limits)
+        if not self.root_mode:
+            limits["processes"] = 0  # counted per user: a laptop's own processes count too
+        config = {
+            "uid": self.uid, "gid": self.gid, "limits": limits, "home": str(self.home),
+            "environment": {
+                "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home),
+                "TMPDIR": str(self.home), "LANG": "C.UTF-8", "USER": "autograder-worker",
+                "LOGNAME": "autograder-worker", "PYTHONHASHSEED": "0",
+                "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
+                "MKL_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "",
+            },
+        }
+        launcher = self.scratch / "sandbox" / "launcher.py"
+        return [sys.executable, "-I", str(launcher), json.dumps(config),
+                sys.executable, "-E", "-s", *worker_args]
+
+    def kill_all(self) -> None:
+        kill_descendants()
+
+    def close(self) -> None:
+        self.kill_all()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        if self._slot_lock is not None:
+            self._slot_lock.close()
+            self._slot_lock = None

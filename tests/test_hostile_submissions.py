@@ -1,0 +1,249 @@
+"""A corpus of hostile submissions: each attack lives in `nll_loss` (question 1.2.ii) of a
+file whose other functions are honest. Each must be graded without harm: the attacked
+question scores 0, the honest question in the same file (1.3.d) full marks, and nothing the
+attack did survives grading or reaches the trusted side.
+
+The defences of root mode (unprivileged uid, hidden files, namespaces) are what Gradescope
+and CI run; these tests need root and are skipped elsewhere.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.engine.isolation import BASE_UID, SLOTS
+from tests.support import (ROOT, grade_folder, gradescope_layout, only_questions, outcomes,
+                           reference_submission)
+from tests.test_commands import EXAMPLE, run
+from tests.test_results_schema import validate
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's root mode needs root")
+
+# Each attack: the body of `nll_loss(energies, y, beta)`, and what the feedback must say.
+ATTACKS = {
+    "read the reference, the hidden checks and the configuration": ("""
+        errors = []
+        for path in ("reference/energy_models.py", "autograder/checks/hidden/energy_models.py",
+                     "autograder/assignments/hw4/assignment.toml"):
+            try:
+                errors.append(open(f"{REPO}/{path}").read()[:20])
+            except OSError as error:
+                errors.append(type(error).__name__)
+        sys.path.insert(0, REPO)
+        try:
+            import reference.energy_models as leaked
+            return leaked.nll_loss(energies, y, beta)
+        except ImportError as error:
+            errors.append(type(error).__name__)
+        raise RuntimeError(f"blocked: {errors}")
+    """, "blocked: ['PermissionError', 'PermissionError', 'PermissionError', 'ModuleNotFoundError']"),
+    "monkeypatch torch, numpy and builtins to fake comparisons": ("""
+        import builtins, math
+        import numpy
+        torch.allclose = numpy.allclose = numpy.isclose = lambda *a, **k: True
+        torch.Tensor.__eq__ = lambda *a: True
+        builtins.abs = lambda x: 0
+        math.isclose = lambda *a, **k: True
+        return torch.tensor(12345.0)
+    """, "does not match"),
+    "return an object whose __eq__ and __float__ lie": ("""
+        class Liar:
+            def __eq__(self, other): return True
+            def __float__(self): return 0.0
+            def __array__(self, *args, **kwargs): return numpy.array(0.0)
+        import numpy
+        return Liar()
+    """, "returned an object of type Liar"),
+    "return a float subclass whose comparisons lie": ("""
+        class LyingFloat(float):
+            def __eq__(self, other): return True
+            def __sub__(self, other): return 0.0
+            def __abs__(self): return 0.0
+            def __float__(self): return 0.0
+        return LyingFloat(12345.0)
+    """, "got 12345.0"),
+    "return an ndarray subclass with overridden methods": ("""
+        import numpy
+        class Fake(numpy.ndarray):
+            def __array__(self, *args, **kwargs): return numpy.zeros(())
+            def tolist(self): return 0.0
+            def astype(self, *args, **kwargs): return numpy.zeros(())
+            def __float__(self): return 0.0
+        return numpy.array(12345.0).view(Fake)
+    """, "got 12345.0"),
+    "return a tensor subclass with overridden methods": ("""
+        class Fake(torch.Tensor):
+            def numpy(self, *args, **kwargs): raise RuntimeError("gotcha")
+            def detach(self): return torch.zeros(())
+            def tolist(self): return 0.0
+            def item(self): return 0.0
+            def __float__(self): return 0.0
+        return torch.tensor(12345.0).as_subclass(Fake)
+    """, "got 12345.0"),
+    "raise SystemExit": ("raise SystemExit(0)", "raised SystemExit"),
+    "allocate 10 GB": ("return torch.empty(10 * 2**30 // 8, dtype=torch.float64).sum()",
+                       "ran out of memory (the limit is 1024 MB)"),
+    "allocate 2 GB with NumPy": ("""
+        import numpy
+        return float(numpy.ones(2 * 2**30 // 8).sum())
+    """, "ran out of memory"),
+    "fork bomb": ("""
+        while True:
+            os.fork()
+    """, "started more processes than the limit of 64"),
+    "write a file past the size limit": ("""
+        with open("big.bin", "wb") as stream:
+            for _ in range(100):
+                stream.write(b"0" * 2**20)
+    """, "wrote a file larger than the limit of 64 MB"),
+    "open files without end": ("""
+        handles = [open("/dev/null") for _ in range(100000)]
+    """, "opened more files than the limit of 256"),
+    "print 100 MB, and compute nothing": ("""
+        print("x" * 100 * 2**20)
+        return 0.0
+    """, "does not match"),
+    "read the grader's environment and memory": ("""
+        found = [key for key in os.environ if "SECRET" in key]
+        for path in (f"/proc/{os.getppid()}/environ", f"/proc/{os.getppid()}/mem",
+                     "/proc/1/environ", f"/proc/{GRADER_PID}/environ",
+                     f"/proc/{GRADER_PID}/mem"):
+            try:
+                with open(path, "rb") as stream:
+                    found.append(stream.read(4096).decode(errors="replace"))
+            except OSError as error:
+                found.append(type(error).__name__)
+        fds = sorted(os.listdir("/proc/self/fd"))
+        raise RuntimeError(f"found {found} with descriptors {fds}")
+    """, "PermissionError"),
+    "write outside the scratch folder": ("""
+        results = []
+        for path in (f"{REPO}/hacked.txt", f"{SUBMISSION}/hacked.txt", "/var/tmp/" + TOKEN,
+                     "/tmp/" + TOKEN, "/dev/shm/" + TOKEN, "/etc/" + TOKEN):
+            try:
+                with open(path, "w") as stream:
+                    stream.write("x")
+                results.append("written")
+            except OSError as error:
+                results.append(type(error).__name__)
+        raise RuntimeError(f"writes: {results}")
+    """, "writes: ['PermissionError'"),
+}
+
+
+def _submission(folder: Path, hw4, body: str, **constants) -> Path:
+    names = {"REPO": str(ROOT), "GRADER_PID": os.getpid(), "SUBMISSION": str(folder),
+             "TOKEN": "autograder-attack-token", **constants}
+    header = "".join(f"{name} = {value!r}\n" for name, value in names.items())
+    code = ("import os, sys, torch\n" + header + "def nll_loss(energies, y, beta):\n"
+            + textwrap.indent(textwrap.dedent(body).strip(), "    ") + "\n")
+    # The honest functions come from a copy named so that `import reference` finds nothing.
+    return reference_submission(folder, hw4, extra_code=code, package="honest_copy")
+
+
+def _no_worker_survives() -> None:
+    alive = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                uid = os.stat(entry.path).st_uid
+            except OSError:
+                continue
+            if BASE_UID <= uid < BASE_UID + SLOTS:
+                alive.append(entry.name)
+    assert alive == []
+
+
+@needs_root
+@pytest.mark.parametrize("attack", list(ATTACKS))
+def test_attack_scores_zero_and_harms_nothing_else(tmp_path, hw4, monkeypatch, attack):
+    monkeypatch.setenv("AUTOGRADER_TEST_SECRET", "s3cr3t-value")
+    body, feedback = ATTACKS[attack]
+    folder = _submission(tmp_path / "submission", hw4, body)
+    result = grade_folder(folder, only_questions(hw4, ["1.2.ii", "1.3.d"]), call_time_limit=5.0)
+    graded = outcomes(result)
+    for part in result.parts:
+        if part.question.number == "1.3.d":
+            assert part.passed, (attack, part.feedback)
+        else:
+            assert not part.passed, (attack, part.part.check)
+    messages = " ".join(text for _, text in graded.values())
+    assert feedback in " ".join(messages.split()), messages
+    assert "s3cr3t-value" not in messages + "".join(part.output for part in result.parts)
+    assert not (ROOT / "hacked.txt").exists() and not Path("/tmp/autograder-attack-token").exists()
+    assert not Path("/var/tmp/autograder-attack-token").exists()
+    _no_worker_survives()
+
+
+@needs_root
+def test_a_network_connection_goes_nowhere(tmp_path, hw4):
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    port = listener.getsockname()[1]
+    contacts = []
+
+    def accept():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not contacts:
+            try:
+                contacts.append(listener.accept())
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    body = """
+        import socket
+        socket.create_connection(("127.0.0.1", PORT), timeout=2).sendall(b"answers please")
+        return 0.0
+    """
+    folder = _submission(tmp_path / "submission", hw4, body, PORT=port)
+    result = grade_folder(folder, only_questions(hw4, ["1.2.ii"]))
+    contacts.append(None)
+    thread.join()
+    listener.close()
+    assert contacts == [None]
+    assert result.score == 0
+    assert all("OSError" in part.feedback or "unreachable" in part.feedback
+               for part in result.parts), [part.feedback for part in result.parts]
+
+
+@needs_root
+def test_results_json_cannot_be_written_by_the_submission_even_later(tmp_path):
+    """Gradescope layout: the attack writes results.json at once, and leaves a daemon behind
+    to write it again after grading; the grader's own results.json is what remains."""
+    root = gradescope_layout(tmp_path, EXAMPLE)
+    results = root / "results" / "results.json"
+    attack = f"""
+import os, json, time
+def _write():
+    try:
+        with open({str(results)!r}, "w") as stream:
+            json.dump({{"score": 1000, "tests": []}}, stream)
+    except OSError:
+        pass
+_write()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(3)
+        _write()
+    os._exit(0)
+"""
+    with open(root / "submission" / "hw4_theory.py", "a") as stream:
+        stream.write(attack)
+    done = run([str(root / "run_autograder")], cwd="/", AUTOGRADER_GRADESCOPE_ROOT=str(root))
+    assert done.returncode == 0, done.stderr
+    time.sleep(4)
+    data = json.loads(results.read_text())
+    validate(data)
+    assert data["score"] == 21.75
+    _no_worker_survives()
+
