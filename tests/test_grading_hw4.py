@@ -6,7 +6,6 @@ state which parts a given mistake must fail.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -153,3 +152,15 @@ def test_wrong_shape_is_named(tmp_path, hw4):
     result = grade_folder(folder, only_questions(hw4, ["1.2.i"]))
     assert result.score == 0
     assert all("shape" in part.feedback for part in result.parts)
+
+
+def test_an_exception_names_the_students_line(tmp_path, hw4):
+    folder = reference_submission(tmp_path, hw4, extra_code="""
+        def gibbs_distribution(energies, beta):
+            scores = -beta * energies
+            return scores[len(scores)]
+    """)
+    result = grade_folder(folder, only_questions(hw4, ["1.2.i"]))
+    feedback = outcomes(result)[GIBBS_PUBLIC][1]
+    assert "raised IndexError" in feedback
+    assert "hw4_theory.py, line" in feedback and "return scores[len(scores)]" in feedback

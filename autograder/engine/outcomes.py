@@ -29,7 +29,7 @@ class CallError(Exception):
     error: str
     inputs: dict = field(default_factory=dict)
     signature: str | None = None
-    traceback: str = ""
+    where: str | None = None  # the line of the student's file the error came through
 
     def feedback(self, show_inputs: bool) -> str:
         where = f" for {format_inputs(self.inputs)}" if show_inputs and self.inputs else ""
@@ -37,6 +37,8 @@ class CallError(Exception):
             return (f"'{self.function}' returned {self.error}{where}; return a torch tensor, "
                     "a NumPy array, a number or a list of numbers.")
         text = f"'{self.function}' raised {self.error_type}: {self.error}{where}."
+        if self.where:
+            text += f" The error came from {self.where}."
         if self.error_type == "TypeError" and self.signature is not None:
             text += f" Your signature is {self.function}{self.signature}."
         return text

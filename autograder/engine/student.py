@@ -67,6 +67,8 @@ class Student:
         error = str(reply.get("error", ""))
         if self._client.load_error is not None:
             reason = f"{error_type}: {error}" if error_type else error
+            if reply.get("where"):
+                reason += f" (at {reply['where']})"
             raise Abort(f"{self._submission_name} could not be loaded: {reason}")
         if error_type == "MissingFunction":
             raise Abort(f"'{function}' is not defined in {self._submission_name}.")
@@ -80,7 +82,7 @@ class Student:
             self._client.stop()  # whatever the worker left behind must not reach the next part
             raise Abort(f"'{function}' {limit} when called with {format_inputs(inputs)}.")
         raise CallError(function, error_type, error, inputs,
-                        signature=reply.get("signature"), traceback=str(reply.get("traceback", "")))
+                        signature=reply.get("signature"), where=reply.get("where"))
 
     def _limit_hit(self, reply: dict) -> str | None:
         """A resource limit of the sandbox, in plain words, if the error was one."""

@@ -27,7 +27,7 @@ import numpy as np
 import wire
 
 OUTPUT_LIMIT = 8192
-TRACEBACK_LIMIT = 4000
+MESSAGE_LIMIT = 2000
 MAX_DEPTH = 32
 
 
@@ -107,13 +107,25 @@ def from_wire(array, tag):
     return array
 
 
-def error_reply(error: BaseException, function=None) -> dict:
-    tb = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+def _where_in_submission(error: BaseException, folder: str | None) -> str | None:
+    """The last line of the student's own files that the error passed through."""
+    if folder is None:
+        return None
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if frame.filename.startswith(folder + os.sep)]
+    if not frames:
+        return None
+    frame = frames[-1]
+    return (f"{os.path.relpath(frame.filename, folder)}, line {frame.lineno}, in {frame.name}: "
+            f"{(frame.line or '').strip()}")[:MESSAGE_LIMIT]
+
+
+def error_reply(error: BaseException, function=None, folder: str | None = None) -> dict:
     reply = {
         "ok": False,
         "error_type": type(error).__name__,
-        "error": str(error)[:TRACEBACK_LIMIT],
-        "traceback": tb[-TRACEBACK_LIMIT:],
+        "error": str(error)[:MESSAGE_LIMIT],
+        "where": _where_in_submission(error, folder),
         # Which limit was hit, if any: the trusted side words it for the student.
         "out_of_memory": isinstance(error, MemoryError) or "can't allocate memory" in str(error),
         "errno": getattr(error, "errno", None) if isinstance(error, OSError) else None,
@@ -129,10 +141,12 @@ def error_reply(error: BaseException, function=None) -> dict:
 class Worker:
     def __init__(self):
         self.module = None
+        self.folder = None
 
     def load(self, request):
         # The submission's folder comes first, so a student's helper modules import as at home.
-        sys.path.insert(0, os.path.dirname(request["path"]))
+        self.folder = os.path.dirname(request["path"])
+        sys.path.insert(0, self.folder)
         spec = importlib.util.spec_from_file_location(request["module"], request["path"])
         module = importlib.util.module_from_spec(spec)
         sys.modules[request["module"]] = module
@@ -155,7 +169,7 @@ class Worker:
         try:
             value = function(*request.get("args", []), **request.get("kwargs", {}))
         except BaseException as error:  # noqa: BLE001 - sys.exit and Ctrl-C are answers too
-            return error_reply(error, function)
+            return error_reply(error, function, self.folder)
         try:
             return {"ok": True, "value": to_plain(value)}
         except Unsupported as error:
@@ -197,7 +211,7 @@ def main():
         try:
             reply = worker.handle(request)
         except BaseException as error:  # noqa: BLE001 - a failing import is an answer too
-            reply = error_reply(error)
+            reply = error_reply(error, folder=worker.folder)
         finally:
             sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
         if os.getpid() != main_pid:
