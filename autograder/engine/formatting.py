@@ -24,6 +24,10 @@ def describe_value(value) -> str:
         return shown
     if isinstance(value, float):
         return repr(round(value, 10)) if abs(value) < 1e15 else repr(value)
+    if isinstance(value, dict) and "__build__" in value:
+        params = ", ".join(f"{key}={describe_value(item)}" for key, item in value.items()
+                           if key != "__build__")
+        return f"{value['__build__']}({params})"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(describe_value(item) for item in value[:MAX_ITEMS]) + (
             ", ...]" if len(value) > MAX_ITEMS else "]")

@@ -43,14 +43,20 @@ class Student:
         self._output_cut |= len(text) > max(room, 0)
 
     def call(self, function: str, **inputs):
-        """Call ``function`` with ``inputs`` (positionally, in order) and return its value."""
+        """Call ``function`` with ``inputs`` (positionally, in order) and return its value.
+        An input may be a spec of an object for the worker to build (``sandbox.builders``)."""
+        return self.call_projected(function, None, **inputs)
+
+    def call_projected(self, function: str, projections, **inputs):
+        """Like ``call``, but the returned object is reduced by ``projections`` in the worker:
+        the value is the list of their results."""
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise Abort(f"This part took longer than {self._part_time_limit:g} s in total; "
                         "the remaining checks were not run.")
         timeout = min(self._call_time_limit, remaining)
         try:
-            reply = self._client.call(function, list(inputs.values()), timeout)
+            reply = self._client.call(function, list(inputs.values()), timeout, projections)
         except WorkerDied as death:
             if timeout < self._call_time_limit and "took longer" in death.reason:
                 raise Abort(f"This part took longer than {self._part_time_limit:g} s in "

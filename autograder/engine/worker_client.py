@@ -119,14 +119,16 @@ class WorkerClient:
         self.close()
 
     # -- requests ---------------------------------------------------------------------
-    def call(self, function: str, args: list, timeout: float, seed: int = 0) -> dict:
+    def call(self, function: str, args: list, timeout: float, projections=None) -> dict:
         """Run one function; returns the worker's reply (``ok``, ``value`` or ``error``...)."""
         if self.load_error is None and self.process is None:
             self.start()
         if self.load_error is not None:
             return self.load_error
-        return self._exchange(
-            {"op": "call", "function": function, "args": args, "seed": seed}, timeout)
+        request = {"op": "call", "function": function, "args": args, "seed": 0}
+        if projections is not None:
+            request["project"] = projections
+        return self._exchange(request, timeout)
 
     def _exchange(self, request: dict, timeout: float) -> dict:
         deadline = time.monotonic() + timeout

@@ -5,7 +5,9 @@ with this folder as its only project path, so it can import nothing of the grade
 ``wire``. It loads the submission, then answers requests read from IN_FD on OUT_FD:
 
 - ``{"op": "load", "path": ..., "module": ...}`` imports the submission file;
-- ``{"op": "call", "function": ..., "args": [...], "seed": ...}`` calls one function.
+- ``{"op": "call", "function": ..., "args": [...], "seed": ..., "project": [...]}`` calls one
+  function; arguments may be specs of objects to build and ``project`` reduces the returned
+  object to data (see ``builders``).
 
 Every reply is data only (see ``wire``): the student's return value is reduced here to
 numbers, strings, lists and numeric arrays. What the student's code prints through Python
@@ -24,6 +26,7 @@ import traceback
 
 import numpy as np
 
+import builders
 import wire
 
 OUTPUT_LIMIT = 8192
@@ -167,7 +170,10 @@ class Worker:
 
         torch.manual_seed(seed)
         try:
-            value = function(*request.get("args", []), **request.get("kwargs", {}))
+            value = function(*builders.build_all(request.get("args", []), self.module))
+            projections = request.get("project")
+            if projections is not None:
+                value = [builders.project(value, projection) for projection in projections]
         except BaseException as error:  # noqa: BLE001 - sys.exit and Ctrl-C are answers too
             return error_reply(error, function, self.folder)
         try:
