@@ -7,6 +7,18 @@ from __future__ import annotations
 import math
 
 import torch
+from torch import nn
+
+
+class EnergyNet(nn.Module):
+    """A shallow network E_theta: R^2 -> R (one hidden layer), float32 as torch's default."""
+
+    def __init__(self, hidden: int = 32):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(2, hidden), nn.Softplus(), nn.Linear(hidden, 1))
+
+    def forward(self, x):
+        return self.layers(x).squeeze(-1)
 
 
 def self_normalized_is(f_values, log_target, log_q) -> torch.Tensor:

@@ -11,7 +11,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-TOPICS = ("energy_models", "contrastive_losses")
+TOPICS = ("energy_models", "contrastive_losses", "gmm", "kde", "importance_sampling",
+          "variational_inference")
 
 
 @dataclass(frozen=True)
