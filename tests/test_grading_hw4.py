@@ -77,7 +77,7 @@ MISTAKE_TABLE = [
 
 def test_every_known_mistake_is_in_the_table():
     tabled = {name for names, _ in MISTAKE_TABLE for name in names}
-    assert tabled == {entry.name for entry in all_mistakes()}
+    assert tabled == {entry.name for entry in all_mistakes() if entry.function in QUESTION_OF}
 
 
 @pytest.mark.parametrize("names,failing", MISTAKE_TABLE, ids=["+".join(n) for n, _ in MISTAKE_TABLE])

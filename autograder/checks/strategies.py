@@ -76,3 +76,86 @@ def contrastive_cases(draw, *, grads: bool = False, margin: bool = True,
     if margin:
         case["margin"] = draw(st.floats(0.0, magnitude, width=32))
     return case
+
+
+# ---- the final assignment: points in the plane, mixtures, models, importance samples ----
+
+FAR = 1e3
+
+
+def points(n, magnitude: float = 15.0):
+    """(n, 2) points with coordinates in [-magnitude, magnitude]."""
+    return arrays(np.float64, (n, 2), elements=reals(magnitude))
+
+
+@st.composite
+def far_points(draw, n):
+    """(n, 2) points 300 to 1000 away from the origin on each axis: every Gaussian density of
+    a mean within 15 of the origin underflows there, so only log-domain code stays finite."""
+    signs = draw(arrays(np.float64, (n, 2), elements=st.sampled_from([-1.0, 1.0])))
+    sizes = draw(arrays(np.float64, (n, 2), elements=st.floats(300.0, 1000.0, width=32)))
+    return signs * sizes
+
+
+@st.composite
+def mixtures(draw, max_components: int = 5, magnitude: float = 10.0):
+    """{"weights": (K,) on the simplex, "means": (K, 2)}."""
+    K = draw(st.integers(1, max_components))
+    raw = draw(arrays(np.float64, K, elements=st.floats(0.05, 1.0, width=32)))
+    return {"weights": as_tensor(raw / raw.sum()),
+            "means": as_tensor(draw(arrays(np.float64, (K, 2), elements=reals(magnitude))))}
+
+
+@st.composite
+def gmm_cases(draw, *, far: bool = False, sizes=st.integers(1, 12), magnitude: float = 15.0):
+    """{"x", "weights", "means"} in the contract's order."""
+    mixture = draw(mixtures())
+    n = draw(sizes)
+    x = draw(far_points(n)) if far else draw(points(n, magnitude))
+    return {"x": as_tensor(x), **mixture}
+
+
+@st.composite
+def posterior_cases(draw):
+    """{"x", "q", "weights", "means"}: q rows on the simplex, some entries exactly 0."""
+    case = draw(gmm_cases())
+    n, K = len(case["x"]), len(case["weights"])
+    raw = draw(arrays(np.float64, (n, K), elements=st.sampled_from([0.0]) | st.floats(0.01, 1.0)))
+    raw[:, 0] += 1e-3  # no row of zeros
+    q = as_tensor(raw / raw.sum(axis=1, keepdims=True))
+    return {"x": case["x"], "q": q, "weights": case["weights"], "means": case["means"]}
+
+
+@st.composite
+def kde_cases(draw, *, far: bool = False):
+    """{"x_query", "x_train", "sigma"}; sigma is a variance from 0.01 to 25."""
+    m, n = draw(st.integers(1, 8)), draw(st.integers(1, 12))
+    query = draw(far_points(m)) if far else draw(points(m, 10.0))
+    return {"x_query": as_tensor(query), "x_train": as_tensor(draw(points(n, 10.0))),
+            "sigma": draw(st.sampled_from([0.01, 0.25, 1.0, 4.0, 25.0]) | st.floats(0.01, 25.0, width=32))}
+
+
+@st.composite
+def energy_net_specs(draw, *, offset=None):
+    """A spec of the grader's ShallowEnergyNet (see sandbox.builders) with drawn parameters;
+    ``offset`` draws the output bias (large ones test the log domain)."""
+    hidden = draw(st.integers(1, 6))
+    return {"__build__": "energy_net",
+            "w1": draw(arrays(np.float64, (hidden, 2), elements=reals(2.0))).tolist(),
+            "b1": draw(arrays(np.float64, hidden, elements=reals(2.0))).tolist(),
+            "w2": draw(arrays(np.float64, hidden, elements=reals(2.0))).tolist(),
+            "b2": draw(offset if offset is not None else reals(2.0))}
+
+
+def large_offsets():
+    return st.floats(800.0, 1000.0, width=32).map(float) | st.floats(-1000.0, -800.0, width=32)
+
+
+@st.composite
+def importance_samples(draw, *, large: bool = False, sizes=st.integers(1, 40)):
+    """{"log_target", "log_q"} for M samples; large: log_target of magnitude 800 to 1000."""
+    M = draw(sizes)
+    target = (draw(large_energy_vectors(M)) if large
+              else draw(arrays(np.float64, M, elements=reals(MODERATE))))
+    return {"log_target": as_tensor(target),
+            "log_q": as_tensor(draw(arrays(np.float64, M, elements=st.floats(-20.0, 0.0, width=32))))}

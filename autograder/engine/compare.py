@@ -61,34 +61,68 @@ def as_float_array(function: str, value, shape: tuple, inputs: dict) -> np.ndarr
 Candidates = Iterable[tuple[str, Callable[[], object]]]
 
 
-def recognise(got: np.ndarray, tolerance: Tolerance, candidates: Candidates) -> str | None:
+def _parts(value) -> list:
+    """A value as the list of its arrays: a tuple or list of arrays stays one item each."""
+    if isinstance(value, (tuple, list)) and value and all(
+            hasattr(item, "shape") or isinstance(item, (list, tuple)) for item in value):
+        return [np.asarray(item, dtype=np.float64) for item in value]
+    return [np.asarray(value, dtype=np.float64)]
+
+
+def _student_parts(function: str, got, expected: list, inputs: dict) -> list:
+    if len(expected) == 1:
+        return [as_float_array(function, got, expected[0].shape, inputs)]
+    if not isinstance(got, list) or len(got) != len(expected):
+        raise Mismatch(function, inputs, got,
+                       problem=f"returned {_count(got)} where {len(expected)} values (a tuple "
+                               "or list) are expected")
+    return [as_float_array(function, item, part.shape, inputs)
+            for item, part in zip(got, expected)]
+
+
+def _count(value) -> str:
+    return f"{len(value)} values" if isinstance(value, list) else "a single value"
+
+
+def _accepts(tolerance: Tolerance, got: list, expected: list) -> bool:
+    return len(got) == len(expected) and all(
+        g.shape == e.shape and tolerance.accepts(g, e) for g, e in zip(got, expected))
+
+
+def recognise(got: list, tolerance: Tolerance, candidates: Candidates,
+              canonical: Callable = lambda parts: parts) -> str | None:
     """The description of the first known mistake whose output ``got`` matches, if any."""
     for description, compute in candidates:
         with np.errstate(all="ignore"):
             try:
-                value = np.asarray(compute(), dtype=np.float64)
+                value = canonical(_parts(compute()))
             except (ArithmeticError, RuntimeError, ValueError, IndexError):
                 continue
-        if value.shape == got.shape and tolerance.accepts(got, value):
+        if _accepts(tolerance, got, value):
             return description
     return None
 
 
 def expect_close(function: str, got, expected, *, inputs: dict, tolerance: Tolerance,
                  mistakes: Candidates = (), unstable_hint: str | None = None,
-                 also_accept: Iterable = (), problem: str | None = None) -> np.ndarray:
+                 also_accept: Iterable = (), problem: str | None = None,
+                 canonical: Callable = lambda parts: parts) -> list:
     """Raise ``Mismatch`` unless ``got`` matches ``expected`` or one of ``also_accept`` (other
-    right answers, such as subgradients at a kink); name a known mistake if one fits."""
-    expected = np.asarray(expected, dtype=np.float64)
-    array = as_float_array(function, got, expected.shape, inputs)
+    right answers, such as subgradients at a kink); name a known mistake if one fits.
+
+    ``expected`` is an array-like or a tuple of them (a function returning several values);
+    ``canonical`` maps a list of arrays to a canonical form before comparing (for answers
+    defined only up to an order). Returns the student's arrays."""
+    expected_parts = _parts(expected)
+    got_parts = canonical(_student_parts(function, got, expected_parts, inputs))
     for accepted in (expected, *also_accept):
-        if tolerance.accepts(array, np.asarray(accepted, dtype=np.float64)):
-            return array
-    hint = recognise(array, tolerance, mistakes)
+        if _accepts(tolerance, got_parts, canonical(_parts(accepted))):
+            return got_parts
+    hint = recognise(got_parts, tolerance, mistakes, canonical)
     if hint is not None:
         hint = f"This looks like a known mistake: {hint}."
-    finite_expected = bool(np.all(np.isfinite(expected)))
-    if finite_expected and not np.all(np.isfinite(array)):
+    finite_expected = all(np.all(np.isfinite(part)) for part in expected_parts)
+    if finite_expected and not all(np.all(np.isfinite(part)) for part in got_parts):
         raise Mismatch(function, inputs, got, expected, problem="returned inf or nan",
                        hint=hint or unstable_hint)
     raise Mismatch(function, inputs, got, expected, hint=hint,

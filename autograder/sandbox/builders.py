@@ -81,4 +81,24 @@ def project(value, projection: dict):
         inputs = torch.as_tensor(projection["x"]).to(_parameter_dtype(value))
         with torch.no_grad():
             return value(inputs)
+    if kind == "fit":
+        return _fit(value, projection)
     raise ValueError(f"unknown projection {kind!r}")
+
+
+def _fit(model, projection: dict) -> list[float]:
+    """Trainability: the mean squared error of model(x) against y, before and after
+    ``steps`` of Adam on it (a fixed procedure, so a trainable model always improves)."""
+    dtype = _parameter_dtype(model)
+    x = torch.as_tensor(projection["x"]).to(dtype)
+    y = torch.as_tensor(projection["y"]).to(dtype)
+    optimizer = torch.optim.Adam(model.parameters(), lr=projection.get("lr", 1e-2))
+    losses = []
+    for step in range(int(projection["steps"]) + 1):
+        optimizer.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        losses.append(float(loss))
+        if step < projection["steps"]:
+            loss.backward()
+            optimizer.step()
+    return [losses[0], losses[-1]]

@@ -5,18 +5,48 @@ from __future__ import annotations
 from functools import partial
 from typing import Callable, Iterable
 
+from hypothesis import given
+
+from autograder.engine.checks import DEFAULT_EXAMPLES, check
 from autograder.engine.compare import Tolerance, expect_close
+from autograder.sandbox.builders import build_all
 from reference.mistakes import mistakes_for
 
 
 def matches_reference(student, function: str, reference: Callable, case: dict,
                       tolerance: Tolerance, *, also_accept: Iterable = (),
-                      unstable_hint: str | None = None):
-    """Call ``function`` on ``case`` and compare with ``reference(**case)``."""
-    expected = reference(**case)
+                      unstable_hint: str | None = None, **options):
+    """Call ``function`` on ``case`` and compare with ``reference(**case)``. Specs of objects
+    in ``case`` (a model, a generator) are built here exactly as the worker builds them."""
+    built = {name: build_all(value) for name, value in case.items()}
+    expected = reference(**built)
     got = student.call(function, **case)
-    candidates = [(m.description, partial(m.implementation, **case))
+    candidates = [(m.description, partial(_fresh_call, m.implementation, case))
                   for m in mistakes_for(function)]
-    return expect_close(function, got, expected, inputs=case, tolerance=tolerance,
+    return expect_close(function, got, _detached(expected), inputs=case, tolerance=tolerance,
                         mistakes=candidates, also_accept=also_accept,
-                        unstable_hint=unstable_hint)
+                        unstable_hint=unstable_hint, **options)
+
+
+def _fresh_call(implementation: Callable, case: dict):
+    """A mistake variant on freshly built objects (a model it trains is not the one used)."""
+    return _detached(implementation(**{name: build_all(value) for name, value in case.items()}))
+
+
+def _detached(value):
+    if isinstance(value, (tuple, list)):
+        return type(value)(_detached(item) for item in value)
+    return value.detach() if hasattr(value, "detach") else value
+
+
+def comparison(function: str, reference: Callable, cases, tolerance: Callable, *,
+               max_examples: int = DEFAULT_EXAMPLES, **options):
+    """A hidden check: ``function`` against ``reference`` on every case of the strategy
+    ``cases``, within ``tolerance(case)``; ``options`` go to ``expect_close``."""
+
+    @check(max_examples)
+    @given(case=cases)
+    def compare(student, case):
+        matches_reference(student, function, reference, case, tolerance(case), **options)
+
+    return compare

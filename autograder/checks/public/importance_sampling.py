@@ -1,0 +1,197 @@
+"""Public checks for the EBM and its importance-sampling estimators (final 1.4-1.7):
+properties that hold for the right answer whatever the model, and short seeded runs."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from autograder.checks.strategies import (
+    as_tensor, energy_net_specs, importance_samples, points, reals)
+from autograder.engine.checks import check
+from autograder.engine.compare import Tolerance, as_float_array, expect_close
+from autograder.engine.outcomes import Mismatch
+from autograder.sandbox.builders import build
+
+SIZES = (1, 7, 100)
+
+
+def _grid(n: int, seed: int) -> torch.Tensor:
+    return torch.from_numpy(np.random.default_rng(seed).uniform(-10, 10, size=(n, 2)))
+
+
+@check()
+def energy_net_shapes(student):
+    """EnergyNet() maps (n, 2) to (n,) finite values that depend on x, for several n."""
+    projections = [{"kind": "outputs_at", "x": _grid(n, n)} for n in SIZES]
+    outputs = student.call_projected("EnergyNet", projections)
+    for n, output in zip(SIZES, outputs):
+        values = as_float_array("EnergyNet", output, (n,), {"x": f"{n} points of shape (n, 2)"})
+        if not np.all(np.isfinite(values)):
+            raise Mismatch("EnergyNet", {"n": n}, values, problem="returned inf or nan")
+    if np.ptp(np.asarray(outputs[-1], dtype=np.float64)) == 0:
+        raise Mismatch("EnergyNet", {"n": SIZES[-1]}, outputs[-1],
+                       problem="gives the same energy at every point")
+
+
+@check()
+def energy_net_trains(student):
+    """A fixed Adam run fits EnergyNet() to a smooth target: the network is trainable."""
+    x = _grid(200, 1)
+    y = torch.sin(x[:, 0] / 3) + torch.cos(x[:, 1] / 3)
+    before, after = student.call_projected(
+        "EnergyNet", [{"kind": "fit", "x": x, "y": y, "steps": 200}])[0]
+    if not after < 0.5 * before:
+        raise Mismatch("EnergyNet", {}, after, problem=f"does not train: 200 Adam steps took "
+                       f"the squared error of a regression only from {before:.4g} to {after:.4g}")
+
+
+@st.composite
+def _snis_inputs(draw):
+    samples = draw(importance_samples())
+    trailing = draw(st.sampled_from([(), (3,)]))
+    f_values = draw(arrays(np.float64, (len(samples["log_q"]), *trailing), elements=reals(10.0)))
+    return {"f_values": as_tensor(f_values), **samples}
+
+
+@check()
+@given(case=_snis_inputs(), shift=reals(100.0))
+def snis_properties(student, case, shift):
+    """A constant f gives that constant; one sample gives its f; adding a constant to E
+    changes nothing (the weights are normalised); the result has f's trailing shape."""
+    shape = tuple(case["f_values"].shape[1:])
+    got = as_float_array("self_normalized_is", student.call("self_normalized_is", **case),
+                         shape, case)
+    constant = dict(case, f_values=torch.full_like(case["f_values"], 2.5))
+    expect_close("self_normalized_is", student.call("self_normalized_is", **constant),
+                 np.full(shape, 2.5), inputs=constant, tolerance=Tolerance(1e-4, 1e-4),
+                 problem="does not return f when f is the same at every sample")
+    shifted = dict(case, log_target=case["log_target"] + shift)
+    expect_close("self_normalized_is", student.call("self_normalized_is", **shifted), got,
+                 inputs=shifted, tolerance=Tolerance(1e-4 * (1 + np.abs(got).max()), 1e-4),
+                 problem="changes when the same constant is added to every E(x_m)")
+    if len(case["log_q"]) == 1:
+        expect_close("self_normalized_is", got, case["f_values"][0], inputs=case,
+                     tolerance=Tolerance(1e-5, 1e-5), problem="with one sample is not f(x_1)")
+
+
+@check()
+@given(case=importance_samples(), shift=reals(100.0))
+def log_partition_properties(student, case, shift):
+    """A-hat is 0 when E = log q on every sample, and adding c to E adds c to A-hat."""
+    same = dict(case, log_target=case["log_q"])
+    expect_close("is_log_partition", student.call("is_log_partition", **same), 0.0,
+                 inputs=same, tolerance=Tolerance(1e-4),
+                 problem="is not 0 when log_target equals log_q at every sample")
+    base = student.call("is_log_partition", **case)
+    shifted = dict(case, log_target=case["log_target"] + shift)
+    expect_close("is_log_partition", student.call("is_log_partition", **shifted),
+                 float(np.asarray(base, dtype=np.float64).reshape(-1)[0]) + shift,
+                 inputs=shifted, tolerance=Tolerance(1e-3 * (1 + abs(shift))),
+                 problem="does not grow by c when c is added to every E(x_m)")
+
+
+@st.composite
+def _model_samples(draw):
+    spec = draw(energy_net_specs())
+    M = draw(st.integers(1, 20))
+    return {"model": spec, "x_q": as_tensor(draw(points(M, 10.0))),
+            "log_q": as_tensor(draw(arrays(np.float64, M, elements=st.floats(-20.0, 0.0))))}
+
+
+def _parameter_shapes(spec) -> list[tuple]:
+    return [tuple(parameter.shape) for parameter in build(spec).parameters()]
+
+
+@check(max_examples=30)
+@given(case=_model_samples())
+def grad_log_partition_shapes(student, case):
+    """One finite tensor per model parameter, with that parameter's shape, in order."""
+    shapes = _parameter_shapes(case["model"])
+    got = student.call("is_grad_log_partition", **case)
+    if not isinstance(got, list) or len(got) != len(shapes):
+        raise Mismatch("is_grad_log_partition", case, got,
+                       problem=f"should return a list of {len(shapes)} tensors, one per "
+                               "model.parameters()")
+    for value, shape in zip(got, shapes):
+        array = as_float_array("is_grad_log_partition", value, shape, case)
+        if not np.all(np.isfinite(array)):
+            raise Mismatch("is_grad_log_partition", case, got, problem="returned inf or nan")
+
+
+@check(max_examples=30)
+@given(case=_model_samples(), shift=reals(50.0))
+def loglik_grad_vanishes_when_q_matches_the_model(student, case, shift):
+    """With the data equal to the samples and q proportional to exp(E) on them, the two terms
+    of the gradient cancel: the estimate is zero."""
+    with torch.no_grad():
+        energies = build(case["model"])(case["x_q"])
+    balanced = {"model": case["model"], "x_train": case["x_q"], "x_q": case["x_q"],
+                "log_q": energies + shift}
+    got = student.call("ebm_loglik_grad", **balanced)
+    shapes = _parameter_shapes(case["model"])
+    expect_close("ebm_loglik_grad", got, tuple(np.zeros(shape) for shape in shapes),
+                 inputs=balanced, tolerance=Tolerance(1e-4 * (1 + float(case["x_q"].abs().max()))),
+                 problem="is not zero when x_train equals the samples and log q = E + c")
+
+
+def _training_data() -> dict:
+    """Seeded data: three clusters for training and testing, a broad Gaussian q."""
+    rng = np.random.default_rng(2021)
+    centres = np.array([[-4.0, 0.0], [4.0, 0.0], [0.0, 5.0]])
+
+    def draw(n):
+        return torch.from_numpy(centres[rng.integers(0, 3, n)] + rng.normal(size=(n, 2)))
+
+    x_q = torch.from_numpy(rng.normal(scale=5.0, size=(2000, 2)))
+    log_q = -(x_q**2).sum(dim=1) / 50 - math.log(2 * math.pi * 25)
+    weights = np.random.default_rng(7)
+    spec = {"__build__": "energy_net", "w1": weights.normal(size=(8, 2)).tolist(),
+            "b1": weights.normal(size=8).tolist(), "w2": (0.1 * weights.normal(size=8)).tolist(),
+            "b2": 0.0}
+    return {"model": spec, "x_train": draw(300), "x_test": draw(300), "x_q": x_q,
+            "log_q": log_q, "n_steps": 30, "lr": 0.1}
+
+
+TRAINING = _training_data()
+
+
+def _test_log_likelihood(energies_test, energies_q, log_q) -> float:
+    energies_test, energies_q = (np.asarray(v, dtype=np.float64) for v in (energies_test, energies_q))
+    log_w = energies_q - np.asarray(log_q)
+    top = log_w.max()
+    return float(energies_test.mean() - (top + np.log(np.exp(log_w - top).mean())))
+
+
+def trained_log_likelihoods(student):
+    """Run the student's train_ebm on the seeded data; the test log-likelihood of the model
+    before and after, computed here from the model's outputs."""
+    data = TRAINING
+    case = {key: data[key] for key in ("model", "x_train", "x_q", "log_q", "n_steps", "lr")}
+    with torch.no_grad():
+        model = build(data["model"])
+        before = _test_log_likelihood(model(data["x_test"]), model(data["x_q"]), data["log_q"])
+    projections = [{"kind": "outputs_at", "x": data["x_test"]},
+                   {"kind": "outputs_at", "x": data["x_q"]}, {"kind": "parameters"}]
+    test, samples, parameters = student.call_projected("train_ebm", projections, **case)
+    shown = {key: case[key] for key in ("n_steps", "lr")}
+    test = as_float_array("train_ebm", test, (300,), shown)
+    samples = as_float_array("train_ebm", samples, (2000,), shown)
+    initial = [p.detach().numpy() for p in build(data["model"]).parameters()]
+    if all(np.allclose(np.asarray(p, dtype=np.float64), q) for p, q in zip(parameters, initial)):
+        raise Mismatch("train_ebm", shown, None, problem="does not change the model's parameters")
+    return case, before, _test_log_likelihood(test, samples, data["log_q"])
+
+
+@check()
+def train_ebm_improves(student):
+    """A short seeded run raises the test log-likelihood by a clear margin."""
+    _, before, after = trained_log_likelihoods(student)
+    if not after > before + 0.1:
+        raise Mismatch("train_ebm", {"n_steps": TRAINING["n_steps"], "lr": TRAINING["lr"]},
+                       after, problem=f"does not raise the test log-likelihood: {before:.4f} "
+                                      f"before training, {after:.4f} after")
