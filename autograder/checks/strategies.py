@@ -101,7 +101,7 @@ def far_points(draw, n):
 def mixtures(draw, max_components: int = 5, magnitude: float = 10.0):
     """{"weights": (K,) on the simplex, "means": (K, 2)}."""
     K = draw(st.integers(1, max_components))
-    raw = draw(arrays(np.float64, K, elements=st.floats(0.05, 1.0, width=32)))
+    raw = draw(arrays(np.float64, K, elements=st.floats(0.0625, 1.0, width=32)))
     return {"weights": as_tensor(raw / raw.sum()),
             "means": as_tensor(draw(arrays(np.float64, (K, 2), elements=reals(magnitude))))}
 
@@ -132,7 +132,7 @@ def kde_cases(draw, *, far: bool = False):
     m, n = draw(st.integers(1, 8)), draw(st.integers(1, 12))
     query = draw(far_points(m)) if far else draw(points(m, 10.0))
     return {"x_query": as_tensor(query), "x_train": as_tensor(draw(points(n, 10.0))),
-            "sigma": draw(st.sampled_from([0.01, 0.25, 1.0, 4.0, 25.0]) | st.floats(0.01, 25.0, width=32))}
+            "sigma": draw(st.sampled_from([0.01, 0.25, 1.0, 4.0, 25.0]) | st.floats(0.015625, 25.0, width=32))}
 
 
 @st.composite

@@ -25,10 +25,10 @@ class Tolerance:
     rtol: float = 0.0
 
     def accepts(self, got: np.ndarray, expected: np.ndarray) -> bool:
-        same_non_finite = ~np.isfinite(expected) & (
-            (got == expected) | (np.isnan(got) & np.isnan(expected)))
+        finite = np.isfinite(expected)
+        same_non_finite = ~finite & ((got == expected) | (np.isnan(got) & np.isnan(expected)))
         with np.errstate(invalid="ignore", over="ignore"):
-            near = np.abs(got - expected) <= self.atol + self.rtol * np.abs(expected)
+            near = finite & (np.abs(got - expected) <= self.atol + self.rtol * np.abs(expected))
         return bool(np.all(near | same_non_finite))
 
 
@@ -91,7 +91,9 @@ def _accepts(tolerance: Tolerance, got: list, expected: list) -> bool:
 
 def recognise(got: list, tolerance: Tolerance, candidates: Candidates,
               canonical: Callable = lambda parts: parts) -> str | None:
-    """The description of the first known mistake whose output ``got`` matches, if any."""
+    """A sentence naming the known mistakes whose output ``got`` matches, if any: all of
+    them, since on one input several mistakes can give the same (often non-finite) value."""
+    matches = []
     for description, compute in candidates:
         with np.errstate(all="ignore"):
             try:
@@ -99,8 +101,12 @@ def recognise(got: list, tolerance: Tolerance, candidates: Candidates,
             except (ArithmeticError, RuntimeError, ValueError, IndexError):
                 continue
         if _accepts(tolerance, got, value):
-            return description
-    return None
+            matches.append(description)
+    if not matches:
+        return None
+    if len(matches) == 1:
+        return f"This looks like a known mistake: {matches[0]}."
+    return "This looks like one of these known mistakes: " + "; or ".join(matches) + "."
 
 
 def expect_close(function: str, got, expected, *, inputs: dict, tolerance: Tolerance,
@@ -119,8 +125,6 @@ def expect_close(function: str, got, expected, *, inputs: dict, tolerance: Toler
         if _accepts(tolerance, got_parts, canonical(_parts(accepted))):
             return got_parts
     hint = recognise(got_parts, tolerance, mistakes, canonical)
-    if hint is not None:
-        hint = f"This looks like a known mistake: {hint}."
     finite_expected = all(np.all(np.isfinite(part)) for part in expected_parts)
     if finite_expected and not all(np.all(np.isfinite(part)) for part in got_parts):
         raise Mismatch(function, inputs, got, expected, problem="returned inf or nan",

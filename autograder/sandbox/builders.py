@@ -97,7 +97,7 @@ def _fit(model, projection: dict) -> list[float]:
     for step in range(int(projection["steps"]) + 1):
         optimizer.zero_grad()
         loss = ((model(x) - y) ** 2).mean()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if step < projection["steps"]:
             loss.backward()
             optimizer.step()

@@ -36,7 +36,7 @@ def kde_properties(student, case, copies):
 
 
 @check(max_examples=30)
-@given(case=kde_cases(), sigmas=st.lists(st.floats(0.05, 30.0, width=32), min_size=1,
+@given(case=kde_cases(), sigmas=st.lists(st.floats(0.0625, 30.0, width=32), min_size=1,
                                          max_size=4))
 def selected_sigma_is_a_candidate(student, case, sigmas):
     inputs = {"x_train": case["x_train"], "x_val": case["x_query"], "sigmas": sigmas}

@@ -1,0 +1,44 @@
+"""Comparison rules: tolerances around infinities, answers with several values, and how
+known mistakes are named when several fit."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.engine.compare import Tolerance, expect_close, recognise
+from autograder.engine.outcomes import Mismatch
+
+LOOSE = Tolerance(atol=1e-3, rtol=1e-3)
+
+
+@pytest.mark.parametrize("got,expected,accepted", [
+    (-800.0, np.inf, False),  # a relative tolerance must not swallow an infinite expectation
+    (np.inf, np.inf, True),
+    (-np.inf, np.inf, False),
+    (np.nan, np.nan, True),
+    (np.nan, 1.0, False),
+    (1.0005, 1.0, True),
+    (1.01, 1.0, False),
+])
+def test_tolerance_at_and_around_infinity(got, expected, accepted):
+    assert LOOSE.accepts(np.array(got), np.array(expected)) is accepted
+
+
+def test_several_values_are_compared_one_by_one():
+    expected = (np.zeros(2), np.ones((2, 2)))
+    expect_close("f", [[0.0, 0.0], [[1.0, 1.0], [1.0, 1.0]]], expected, inputs={},
+                 tolerance=LOOSE)
+    with pytest.raises(Mismatch, match="2 values"):
+        expect_close("f", [0.0, 0.0], expected, inputs={}, tolerance=LOOSE)
+    with pytest.raises(Mismatch, match=r"shape \(3,\)"):
+        expect_close("f", [[0.0, 0.0, 0.0], np.ones((2, 2))], expected, inputs={},
+                     tolerance=LOOSE)
+
+
+def test_every_matching_mistake_is_named():
+    candidates = [("first", lambda: np.nan), ("second", lambda: 2.0), ("third", lambda: np.nan)]
+    assert recognise([np.array(np.nan)], LOOSE, candidates) == (
+        "This looks like one of these known mistakes: first; or third.")
+    assert recognise([np.array(2.0)], LOOSE, candidates) == (
+        "This looks like a known mistake: second.")
+    assert recognise([np.array(5.0)], LOOSE, candidates) is None
