@@ -28,8 +28,9 @@ def test_several_values_are_compared_one_by_one():
     expected = (np.zeros(2), np.ones((2, 2)))
     expect_close("f", [[0.0, 0.0], [[1.0, 1.0], [1.0, 1.0]]], expected, inputs={},
                  tolerance=LOOSE)
-    with pytest.raises(Mismatch, match="2 values"):
-        expect_close("f", [0.0, 0.0], expected, inputs={}, tolerance=LOOSE)
+    with pytest.raises(Mismatch, match="returned 3 values where 2 values"):
+        expect_close("f", [[0.0, 0.0], np.ones((2, 2)), 1.0], expected, inputs={},
+                     tolerance=LOOSE)
     with pytest.raises(Mismatch, match=r"shape \(3,\)"):
         expect_close("f", [[0.0, 0.0, 0.0], np.ones((2, 2))], expected, inputs={},
                      tolerance=LOOSE)
