@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from reference.gmm import log_normal
+from .gmm import log_normal
 
 
 def kde_log_density(x_query, x_train, sigma: float) -> torch.Tensor:

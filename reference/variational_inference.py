@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from reference.gmm import gmm_log_density, gmm_means, log_joint, responsibilities
+from .gmm import gmm_log_density, gmm_means, log_joint, responsibilities
 
 
 def elbo(x, q, weights, means) -> torch.Tensor:

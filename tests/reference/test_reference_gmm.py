@@ -20,6 +20,18 @@ from scipy.stats import multivariate_normal
 from reference import gmm as ref
 
 HYPOTHESIS = settings(derandomize=True, database=None, deadline=None, max_examples=30)
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """The tensors here are tiny: torch's intra-op threads only add overhead (about 3x the run
+    time on a busy 2-core machine). One thread per test, the previous setting restored after."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 SQ = math.sqrt(0.5)
 
 
@@ -294,7 +306,7 @@ def _random_init(seed: int, x: torch.Tensor, K: int = 10):
 
 
 @pytest.mark.parametrize("R", [10.0, 1.0])
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("seed", [0, 1, 2])
 def test_em_is_monotone(R, seed):
     """Proves the EM ascent property: iterating ``em_step`` 30 times from a random start on data
     of the K = 10 GMM (R = 10 and R = 1), the mean log-likelihood, evaluated independently with
@@ -316,14 +328,14 @@ def test_em_is_monotone(R, seed):
     np.testing.assert_allclose(history, values, rtol=1e-10)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1])
 def test_em_fixed_point(seed):
     """Proves that EM reaches a fixed point: from the parameters ``fit_gmm_em`` returns after 500
-    iterations (K = 10, R = 10 data, n = 200; start: random Dirichlet weights and the true means
+    iterations (K = 10, R = 10 data, n = 150; start: random Dirichlet weights and the true means
     moved by N(0, I) noise, so that no two components compete for one cluster, where EM is only
     sub-linearly convergent), one more step computed by the NumPy loops of the E and M formulas
     changes weights and means by at most 1e-8."""
-    x = _homework_data(seed, 10.0, n=200)
+    x = _homework_data(seed, 10.0, n=150)
     rng = np.random.default_rng(seed)
     angles = 2 * math.pi * np.arange(10) / 10
     true_means = 10 * np.stack([np.cos(angles), np.sin(angles)], axis=1)

@@ -29,6 +29,16 @@ from reference.gmm import gmm_log_density, gmm_means, sample_gmm
 HYPOTHESIS = settings(derandomize=True, database=None, deadline=None, max_examples=40)
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """The tensors here are tiny: torch's intra-op threads only add overhead (about 3x the run
+    time on a busy 2-core machine). One thread per test, the previous setting restored after."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
 def _t(values) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float64)
 
@@ -295,13 +305,13 @@ def test_loglik_grad_is_autograd_of_the_objective(seed):
 
 
 def _homework_data(seed: int):
-    """K = 10, R = 10 GMM: train 500, test 500 and M = 3000 samples of q = the true GMM."""
+    """K = 10, R = 10 GMM: train 400, test 400 and M = 2000 samples of q = the true GMM."""
     weights = torch.full((10,), 0.1, dtype=torch.float64)
     means = gmm_means(10, 10.0)
     generator = torch.Generator().manual_seed(seed)
-    x_train = sample_gmm(500, weights, means, generator)
-    x_test = sample_gmm(500, weights, means, generator)
-    x_q = sample_gmm(3000, weights, means, generator)
+    x_train = sample_gmm(400, weights, means, generator)
+    x_test = sample_gmm(400, weights, means, generator)
+    x_q = sample_gmm(2000, weights, means, generator)
     return x_train, x_test, x_q, gmm_log_density(x_q, weights, means)
 
 
@@ -324,7 +334,7 @@ def test_ebm_test_log_likelihood_formula(seed):
                         abs_tol=1e-11)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("seed", [0, 1])
 def test_train_ebm_is_gradient_ascent_and_improves(seed):
     """Proves train_ebm on K = 10, R = 10 GMM data (q = the true GMM, log q = gmm_log_density):
     20 steps with lr = 0.05 (i) give the same parameters as a hand-written loop
