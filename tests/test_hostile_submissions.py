@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 import textwrap
 import threading
 import time
@@ -123,6 +124,27 @@ ATTACKS = {
         fds = sorted(os.listdir("/proc/self/fd"))
         raise RuntimeError(f"found {found} with descriptors {fds}")
     """, "PermissionError"),
+    "lift the worker's caps on text and return output of the wrong type": ("""
+        import __main__
+        __main__.MESSAGE_LIMIT = __main__.OUTPUT_LIMIT = 10**9
+        __main__.BoundedText.text = lambda self: ["not", "a", "string"]
+        print("y" * 2**20)
+        raise ValueError("A" * 50 * 2**20)
+    """, "sent an unreadable answer"),
+    "send a reply frame of 250 MB of JSON, then hang": ("""
+        import struct, time
+        os.write(int(sys.argv[2]), struct.pack(">IQ", 250 * 2**20, 0) + b"[[],[],[],")
+        time.sleep(10**6)
+    """, "sent an unreadable answer"),
+    "answer every request with fake replies and stop reading": ("""
+        import threading, time, wire
+        def flood():
+            frame = wire.encode({"ok": True, "value": 0.0, "output": ""})
+            while True:
+                os.write(int(sys.argv[2]), frame)
+        threading.Thread(target=flood, daemon=True).start()
+        time.sleep(10**6)
+    """, "does not match"),
     "write outside the scratch folder": ("""
         results = []
         for path in (f"{REPO}/hacked.txt", f"{SUBMISSION}/hacked.txt", "/var/tmp/" + TOKEN,
@@ -175,6 +197,8 @@ def test_attack_scores_zero_and_harms_nothing_else(tmp_path, hw4, monkeypatch, a
             assert not part.passed, (attack, part.part.check)
     messages = " ".join(text for _, text in graded.values())
     assert feedback in " ".join(messages.split()), messages
+    assert all(len(text) < 5000 for _, text in graded.values())
+    assert all(len(part.output) < 8300 for part in result.parts)
     assert "s3cr3t-value" not in messages + "".join(part.output for part in result.parts)
     assert not (ROOT / "hacked.txt").exists() and not Path("/tmp/autograder-attack-token").exists()
     assert not Path("/var/tmp/autograder-attack-token").exists()
@@ -247,3 +271,49 @@ if os.fork() == 0:
     assert data["score"] == 21.75
     assert _processes_named("hostile-daemon") == []
 
+
+
+@needs_root
+def test_a_worker_cannot_read_a_submission_graded_at_the_same_time(tmp_path, hw4):
+    """Another grading runs beside this one (a regrade in parallel): its worker's scratch
+    folder, visible in /proc, must be closed to this worker."""
+    victim = reference_submission(tmp_path / "victim", hw4, extra_code="""
+        import time
+        VICTIM_MARKER = 1
+        def gibbs_distribution(energies, beta):
+            time.sleep(8)
+            return None
+    """)
+    neighbour = subprocess.Popen(
+        [str(ROOT / "run_autograder"), "--submission", str(victim), "--results",
+         str(tmp_path / "victim.json")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(6)  # the neighbour's worker is up and sleeping in gibbs_distribution
+        body = """
+            import time
+            seen, read = 0, []
+            for pid in os.listdir("/proc"):
+                try:
+                    command = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+                except OSError:
+                    continue
+                for argument in command:
+                    if argument.endswith(b"/sandbox/worker.py"):
+                        seen += 1
+                        folder = argument.decode()[:-len("sandbox/worker.py")]
+                        try:
+                            text = open(folder + "submission/hw4_theory.py").read()
+                            if "VICTIM" + "_MARKER = 1" in text:  # not this file's own text
+                                read.append(folder)
+                        except OSError:
+                            pass
+            raise RuntimeError(f"workers seen: {seen}, submissions read: {read}")
+        """
+        folder = _submission(tmp_path / "attacker", hw4, body)
+        result = grade_folder(folder, only_questions(hw4, ["1.2.ii"]))
+    finally:
+        neighbour.kill()
+        neighbour.wait()
+    feedback = outcomes(result)["public.energy_models.nll_is_a_negative_log_probability"][1]
+    assert "submissions read: []" in feedback, feedback
+    assert "workers seen: 0," not in feedback and "workers seen: 1," not in feedback, feedback

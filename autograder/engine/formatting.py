@@ -31,7 +31,8 @@ def describe_value(value) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(describe_value(item) for item in value[:MAX_ITEMS]) + (
             ", ...]" if len(value) > MAX_ITEMS else "]")
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def format_inputs(inputs: dict) -> str:

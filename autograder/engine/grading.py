@@ -67,11 +67,10 @@ def _missing_file_feedback(folder: Path, filename: str) -> str:
     return f"{filename} was not found in your submission (it holds {listing})."
 
 
-def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = False,
-          log=None) -> GradingResult:
+def grade(assignment: Assignment, submission_dir: Path, *,
+          public_only: bool = False) -> GradingResult:
     """Grade the submission in ``submission_dir``; hidden parts run only where installed."""
     started = time.monotonic()
-    log = log or (lambda message: None)
     path = find_submission(submission_dir, assignment.submission)
     result = GradingResult(assignment, path)
     if path is None:
@@ -82,9 +81,13 @@ def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = F
     sandbox = Sandbox(assignment.worker_limits)
     with WorkerClient(path, module=path.stem, sandbox=sandbox) as client:
         for question in assignment.questions:
-            for part in question.parts:
-                log(f"{question.number} {part.name}")
-                result.parts.append(_grade_part(assignment, question, part, client, public_only))
+            parts = [_grade_part(assignment, question, part, client, public_only)
+                     for part in question.parts]
+            result.parts.extend(parts)
+            if any(part.ran and not part.passed for part in parts):
+                # A question that failed may have left the worker in any state (threads,
+                # patched modules, a desynchronised channel): the next one starts afresh.
+                client.stop()
         if client.load_output:
             result.notes.append(f"Your file printed while loading:\n{client.load_output}")
     result.execution_time = time.monotonic() - started

@@ -58,17 +58,24 @@ def become_subreaper() -> None:
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
+def _live_processes():
+    """(pid, parent pid, uid) of every process on the machine but zombies."""
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
             fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            uid = os.stat(entry.path).st_uid
         except OSError:
             continue
         if fields[0] != "Z":
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
+            yield int(entry.name), int(fields[1]), uid
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for pid, parent, _ in _live_processes():
+        children.setdefault(parent, []).append(pid)
     found, todo = [], list(children.get(root, ()))
     while todo:
         pid = todo.pop()
@@ -77,11 +84,11 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def kill_descendants(timeout: float = 5.0) -> None:
-    """SIGKILL every live descendant of this process until none is left, and reap them."""
+def _kill_until_none(find, timeout: float = 5.0) -> None:
+    """SIGKILL the processes ``find()`` lists, again and again until it lists none."""
     deadline = time.monotonic() + timeout
     while True:
-        alive = _descendants(os.getpid())
+        alive = find()
         for pid in alive:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -91,6 +98,16 @@ def kill_descendants(timeout: float = 5.0) -> None:
         if not alive or time.monotonic() > deadline:
             return
         time.sleep(0.01)
+
+
+def kill_descendants() -> None:
+    """Every live descendant of this process, however it detached (we are a subreaper)."""
+    _kill_until_none(lambda: _descendants(os.getpid()))
+
+
+def kill_uid(uid: int) -> None:
+    """Root only: every live process running as ``uid``, wherever it hangs in the tree."""
+    _kill_until_none(lambda: [pid for pid, _, owner in _live_processes() if owner == uid])
 
 
 def _reap_orphans() -> None:
@@ -156,7 +173,13 @@ class Sandbox:
             self.uid = self.gid = BASE_UID + self._take_slot()
         base = ROOT_SCRATCH_BASE if self.root_mode else None
         self.scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=base))
-        os.chmod(self.scratch, 0o755)
+        if self.root_mode:
+            # Only this worker's uid may enter (by its group), and it may not change the copies;
+            # workers of other gradings cannot read this submission.
+            os.chown(self.scratch, 0, self.gid)
+            os.chmod(self.scratch, 0o750)
+        else:
+            os.chmod(self.scratch, 0o700)
 
     def _take_slot(self) -> int:
         for slot in range(SLOTS):
@@ -167,6 +190,7 @@ class Sandbox:
                 handle.close()
                 continue
             self._slot_lock = handle
+            kill_uid(BASE_UID + slot)  # what a grader killed before its cleanup left behind
             return slot
         raise RuntimeError(f"all {SLOTS} sandbox slots are taken")
 
@@ -211,6 +235,8 @@ class Sandbox:
 
     def kill_all(self) -> None:
         kill_descendants()
+        if self.uid is not None:
+            kill_uid(self.uid)
 
     def close(self) -> None:
         self.kill_all()

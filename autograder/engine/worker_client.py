@@ -54,6 +54,26 @@ def _describe_exit(returncode: int | None, sandbox: Sandbox) -> str:
     return f"exited with status {returncode} (sys.exit or os._exit in your code?)"
 
 
+# What the worker says in words reaches students and TAs; the worker's own caps are the
+# student's to change, so the trusted side cuts every text again, and drops wrong types.
+TEXT_LIMITS = {"output": 8192, "error": 2000, "error_type": 100, "where": 2000,
+               "signature": 500}
+
+
+def _sanitised(reply: dict) -> dict:
+    clean = dict(reply)
+    for key, limit in TEXT_LIMITS.items():
+        value = reply.get(key)
+        if value is None and key != "output":
+            continue
+        clean[key] = value[:limit] if isinstance(value, str) else ""
+    for key in ("ok", "out_of_memory"):
+        clean[key] = reply.get(key) is True
+    if not isinstance(reply.get("errno"), int) or isinstance(reply.get("errno"), bool):
+        clean["errno"] = None
+    return clean
+
+
 class WorkerClient:
     """Starts, feeds and kills workers for one submission file, inside ``sandbox``."""
 
@@ -81,6 +101,7 @@ class WorkerClient:
         )
         os.close(request_read)
         os.close(reply_write)
+        os.set_blocking(self._request_write, False)
         try:
             reply = self._exchange(
                 {"op": "load", "path": str(submission_folder / self.submission.name),
@@ -88,7 +109,7 @@ class WorkerClient:
         except WorkerDied as death:
             # Importing is deterministic: a file that kills its worker is not loaded again.
             reply = {"ok": False, "error_type": "", "error": f"importing it {death.reason}"}
-        self.load_output = reply.get("output", "")
+        self.load_output = reply.get("output") or ""
         self.load_error = None if reply.get("ok") else reply
 
     def stop(self) -> None:
@@ -133,13 +154,18 @@ class WorkerClient:
     def _exchange(self, request: dict, timeout: float) -> dict:
         deadline = time.monotonic() + timeout
 
-        def wait(fd):
+        def wait(fd, writing=False):
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            ready = select.select([], [fd], [], max(remaining, 0)) if writing else \
+                select.select([fd], [], [], max(remaining, 0))
+            if remaining <= 0 or not any(ready):
                 raise _Deadline
 
         try:
-            wire.write_frame(self._request_write, wire.encode(request, to_array=_tensor_to_array))
+            # A worker that stops reading must not block the grader: writes wait under the
+            # same deadline as the answer.
+            wire.write_frame(self._request_write, wire.encode(request, to_array=_tensor_to_array),
+                             wait=lambda fd: wait(fd, writing=True))
             reply = wire.decode(wire.read_frame(self._reply_read, wait))
         except _Deadline:
             self.stop()
@@ -158,4 +184,4 @@ class WorkerClient:
         if not isinstance(reply, dict):
             self.stop()
             raise WorkerDied("sent an unreadable answer")
-        return reply
+        return _sanitised(reply)

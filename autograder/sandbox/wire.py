@@ -22,6 +22,9 @@ ALLOWED_DTYPES = frozenset(
     ["bool", "int8", "int16", "int32", "int64", "uint8", "float16", "float32", "float64"]
 )
 MAX_FRAME_BYTES = 256 * 2**20
+# The JSON part holds structure and scalars only (arrays travel as blobs), so it stays small
+# for honest answers; a cap keeps a hostile reply from costing the grader gigabytes to parse.
+MAX_JSON_BYTES = 2**20
 _HEADER = struct.Struct(">IQ")
 _ARRAY_KEY = "__array__"
 
@@ -107,10 +110,17 @@ def decode(frame: bytes, from_array=None):
         raise WireError("frame nested too deeply") from None
 
 
-def write_frame(fd: int, frame: bytes) -> None:
+def write_frame(fd: int, frame: bytes, wait=None) -> None:
+    """Write all of ``frame``; ``wait(fd)`` runs before each write (a deadline, on a
+    non-blocking descriptor)."""
     view = memoryview(frame)
     while view:
-        written = os.write(fd, view)
+        if wait is not None:
+            wait(fd)
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            continue
         view = view[written:]
 
 
@@ -131,6 +141,6 @@ def read_exactly(fd: int, size: int, wait=None) -> bytes:
 def read_frame(fd: int, wait=None) -> bytes:
     header = read_exactly(fd, _HEADER.size, wait)
     text_length, blob_length = _HEADER.unpack(header)
-    if text_length + blob_length > MAX_FRAME_BYTES:
-        raise WireError(f"frame of {text_length + blob_length} bytes exceeds the limit")
+    if text_length + blob_length > MAX_FRAME_BYTES or text_length > MAX_JSON_BYTES:
+        raise WireError(f"frame of {text_length} + {blob_length} bytes exceeds the limits")
     return header + read_exactly(fd, text_length + blob_length, wait)

@@ -98,8 +98,19 @@ def to_plain(value, depth=0):
     if value is None:
         return None
     if isinstance(value, (list, tuple)):
-        return [to_plain(item, depth + 1) for item in list.__iter__(list(value))]
+        items = [to_plain(item, depth + 1) for item in list.__iter__(list(value))]
+        return _as_array(items)
     raise Unsupported(f"an object of type {type(value).__name__}")
+
+
+def _as_array(items: list):
+    """A long list of numbers as one float64 array (so it travels as a blob); else the list."""
+    if len(items) > 16 and all(type(item) in (int, float) for item in items):
+        try:
+            return np.array(items, dtype=np.float64)
+        except OverflowError:
+            return items
+    return items
 
 
 def from_wire(array, tag):
