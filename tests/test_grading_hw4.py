@@ -164,3 +164,10 @@ def test_an_exception_names_the_students_line(tmp_path, hw4):
     feedback = outcomes(result)[GIBBS_PUBLIC][1]
     assert "raised IndexError" in feedback
     assert "hw4_theory.py, line" in feedback and "return scores[len(scores)]" in feedback
+
+
+def test_constant_answers_earn_nothing(hw4):
+    """Uniform probabilities, log(n)/beta, zero gradients and zero losses satisfy the weaker
+    properties of each public check; the checks must still give them no point."""
+    result = grade_folder(ROOT / "tests" / "submissions" / "hw4" / "constant_answers", hw4)
+    assert result.score == 0, [(p.part.check, p.score) for p in result.parts if p.score]

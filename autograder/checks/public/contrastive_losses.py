@@ -8,6 +8,7 @@ from hypothesis import assume, given
 from autograder.checks.strategies import contrastive_cases
 from autograder.engine.checks import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
+from autograder.engine.outcomes import Mismatch
 
 STEP = 1e-2
 KINK_DISTANCE = 10 * STEP
@@ -17,8 +18,10 @@ def _loss(student, loss: str, inputs: dict) -> float:
     return float(as_float_array(loss, student.call(loss, **inputs), (), inputs))
 
 
-def gradient_matches_own_loss(student, loss: str, case: dict, kinks) -> None:
-    """grad == dL/dF+ * grad_pos + dL/dF- * grad_neg, with dL/dF by central differences."""
+def gradient_matches_own_loss(student, loss: str, case: dict, kinks, pushes_down: bool) -> None:
+    """grad == dL/dF+ * grad_pos + dL/dF- * grad_neg, with dL/dF by central differences; and
+    where the loss is active on the correct answer (``pushes_down``), dL/dF+ > 0: a loss that
+    does not push the correct energy down there is not the homework's."""
     assume(all(abs(float(kink)) > KINK_DISTANCE for kink in kinks))
     loss_inputs = {key: case[key] for key in ("f_pos", "f_neg", "margin") if key in case}
     slopes = []
@@ -26,6 +29,10 @@ def gradient_matches_own_loss(student, loss: str, case: dict, kinks) -> None:
         up = _loss(student, loss, dict(loss_inputs, **{energy: loss_inputs[energy] + STEP}))
         down = _loss(student, loss, dict(loss_inputs, **{energy: loss_inputs[energy] - STEP}))
         slopes.append((up - down) / (2 * STEP))
+    if pushes_down and not slopes[0] > 1e-3:
+        raise Mismatch(loss, loss_inputs, slopes[0], problem="does not grow with F+ = F_W(x, y) "
+                       "where it should push the correct answer's energy down (its slope in "
+                       f"F+ is {slopes[0]:.4g})")
     expected = slopes[0] * case["grad_pos"].numpy() + slopes[1] * case["grad_neg"].numpy()
     got = student.call(f"{loss}_grad", **case)
     scale = 1 + max(abs(slope) for slope in slopes) * (
@@ -42,23 +49,25 @@ def _margin_kinks(case):
 @check()
 @given(case=contrastive_cases(grads=True))
 def simple_grad_matches_own_loss(student, case):
-    gradient_matches_own_loss(student, "simple_loss", case, _margin_kinks(case))
+    gradient_matches_own_loss(student, "simple_loss", case, _margin_kinks(case),
+                              case["f_pos"] > 0)
 
 
 @check()
 @given(case=contrastive_cases(grads=True, margin=False))
 def log_grad_matches_own_loss(student, case):
-    gradient_matches_own_loss(student, "log_loss", case, ())
+    gradient_matches_own_loss(student, "log_loss", case, (), case["f_pos"] - case["f_neg"] > -5)
 
 
 @check()
 @given(case=contrastive_cases(grads=True))
 def square_square_grad_matches_own_loss(student, case):
-    gradient_matches_own_loss(student, "square_square_loss", case, _margin_kinks(case))
+    gradient_matches_own_loss(student, "square_square_loss", case, _margin_kinks(case),
+                              case["f_pos"] > 0)
 
 
 @check()
 @given(case=contrastive_cases(grads=True))
 def hinge_grad_matches_own_loss(student, case):
     kink = case["f_pos"] - case["f_neg"] + case["margin"]
-    gradient_matches_own_loss(student, "hinge_loss", case, (kink,))
+    gradient_matches_own_loss(student, "hinge_loss", case, (kink,), kink > 0)

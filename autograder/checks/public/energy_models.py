@@ -17,14 +17,21 @@ from autograder.engine.compare import as_float_array
 from autograder.engine.outcomes import Mismatch
 
 
-def _lower_energy_never_less_likely(function, inputs, energies, likelihood, slack) -> None:
-    """For every pair with E_i < E_j: likelihood_i >= likelihood_j (up to ``slack``)."""
+def _lower_energy_never_less_likely(function, inputs, energies, likelihood, slack,
+                                    beta: float) -> None:
+    """For every pair with E_i < E_j: likelihood_i >= likelihood_j (up to ``slack``); and the
+    lowest energy strictly more likely than the next where beta (E_j - E_i) >= 0.1, so that
+    an answer ignoring the energies does not pass."""
     order = np.argsort(energies, kind="stable")
-    for low, high in zip(order[:-1], order[1:]):
-        if energies[low] < energies[high] and likelihood[low] < likelihood[high] - slack:
+    for rank, (low, high) in enumerate(zip(order[:-1], order[1:])):
+        if energies[low] == energies[high]:
+            continue
+        strict = rank == 0 and beta * (energies[high] - energies[low]) >= 0.1
+        if likelihood[low] < likelihood[high] - slack or (
+                strict and not likelihood[low] > likelihood[high] + slack):
             raise Mismatch(function, inputs, likelihood,
-                           problem=f"makes answer {high} (energy {energies[high]:g}) more likely "
-                                   f"than answer {low} (energy {energies[low]:g})",
+                           problem=f"does not make answer {low} (energy {energies[low]:g}) "
+                                   f"more likely than answer {high} (energy {energies[high]:g})",
                            hint="Lower energy must mean higher probability.")
 
 
@@ -39,7 +46,8 @@ def gibbs_is_a_distribution(student, case):
     if not np.all(np.isfinite(p)) or np.any(p < -1e-7) or abs(p.sum() - 1) > slack:
         raise Mismatch("gibbs_distribution", case, p,
                        problem="is not a probability distribution (entries >= 0 summing to 1)")
-    _lower_energy_never_less_likely("gibbs_distribution", case, energies, p, slack)
+    _lower_energy_never_less_likely("gibbs_distribution", case, energies, p, slack,
+                                    case["beta"])
 
 
 @check()
@@ -61,7 +69,7 @@ def nll_is_a_negative_log_probability(student, case):
                        problem=f"is not (1/beta) times a negative log-probability: over all "
                                f"labels y, exp(-beta * loss) sums to {total:.6g} instead of 1")
     _lower_energy_never_less_likely("nll_loss", case, energies, -losses,
-                                    slack * (1 + np.abs(losses).max()))
+                                    slack * (1 + np.abs(losses).max()), beta)
 
 
 @check()
@@ -93,7 +101,8 @@ def _gradient(student, case) -> np.ndarray:
 
 
 def _two_classes_push_the_right_way(student, case) -> None:
-    """With two classes the gradient is (1 - p(y|x)) (dF_y/dW - dF_other/dW)."""
+    """With two classes the gradient is c (dF_y/dW - dF_other/dW) with c = 1 - p(y|x) in
+    [0, 1], and c >= 1/2 when y does not have the lower energy."""
     got = _gradient(student, case)
     grads = case["energy_grads"].numpy()
     difference = grads[case["y"]] - grads[1 - case["y"]]
@@ -102,7 +111,9 @@ def _two_classes_push_the_right_way(student, case) -> None:
         return
     c = float(got @ difference) / norm
     residual = got - c * difference
-    if not (-1e-4 <= c <= 1 + 1e-4) or np.abs(residual).max() > 1e-4 * (1 + np.abs(grads).max()):
+    energies = case["energies"].numpy()
+    least = 0.5 - 1e-4 if energies[case["y"]] >= energies[1 - case["y"]] else -1e-4
+    if not (least <= c <= 1 + 1e-4) or np.abs(residual).max() > 1e-4 * (1 + np.abs(grads).max()):
         raise Mismatch("nll_loss_grad", case, got,
                        problem="with two classes should be c * (dF_y/dW - dF_other/dW) "
                                f"with c = 1 - p(y|x) in [0, 1]; here c = {c:.4g}")
