@@ -156,3 +156,10 @@ def test_template_scores_zero_with_not_implemented_everywhere(final):
     assert result.score == 0
     for part in result.parts:
         assert "not implemented" in part.feedback, part.feedback
+
+
+def test_constant_answers_earn_nothing(final):
+    """Answers that ignore their inputs satisfy the weaker properties of each public check;
+    the checks must still give them no point."""
+    result = grade_folder(ROOT / "tests" / "submissions" / "final" / "constant_answers", final)
+    assert result.score == 0, [(p.part.check, p.score) for p in result.parts if p.score]

@@ -90,8 +90,8 @@ def sampler_follows_the_mixture(student):
 @check()
 @given(case=gmm_cases(), data=st.data())
 def log_density_properties(student, case, data):
-    """Unchanged when the components are listed in another order; a single component at its
-    own mean has log-density -log(2 pi)."""
+    """Unchanged when the components are listed in another order; a single component has
+    log-density -log(2 pi) - |x - mu|^2 / 2."""
     got = student.call("gmm_log_density", **case)
     order = data.draw(st.permutations(range(len(case["weights"]))))
     permuted = dict(case, weights=case["weights"][list(order)], means=case["means"][list(order)])
@@ -99,11 +99,13 @@ def log_density_properties(student, case, data):
                  np.asarray(got, dtype=np.float64), inputs=permuted,
                  tolerance=Tolerance(1e-4, 1e-5),
                  problem="changes when the components are listed in another order")
-    single = {"x": case["means"][:1], "weights": torch.ones(1, dtype=torch.float64),
+    single = {"x": case["x"], "weights": torch.ones(1, dtype=torch.float64),
               "means": case["means"][:1]}
+    squared = ((case["x"] - case["means"][:1]) ** 2).sum(dim=1).numpy()
     expect_close("gmm_log_density", student.call("gmm_log_density", **single),
-                 [-math.log(2 * math.pi)], inputs=single, tolerance=Tolerance(1e-5),
-                 problem="of one component at its own mean is not -log(2 pi)")
+                 -math.log(2 * math.pi) - squared / 2, inputs=single,
+                 tolerance=Tolerance(1e-4 * (1 + squared.max())),
+                 problem="of one component is not log N(x; mu, I) = -log(2 pi) - |x - mu|^2 / 2")
 
 
 @check()
@@ -121,7 +123,12 @@ def responsibilities_are_a_posterior(student, case):
                        equal)
     distances = ((case["x"][:, None, :] - case["means"][None]) ** 2).sum(dim=2).numpy()
     nearest = distances.argmin(axis=1)
-    if np.any(r[np.arange(n), nearest] < r.max(axis=1) - 1e-5):
+    runner_up = np.sort(distances, axis=1)[:, 1] if K > 1 else np.full(n, np.inf)
+    clearly = runner_up - distances[np.arange(n), nearest] >= 1.0
+    others = r.copy()
+    others[np.arange(n), nearest] = -np.inf
+    if np.any(r[np.arange(n), nearest] < r.max(axis=1) - 1e-5) or np.any(
+            clearly & (r[np.arange(n), nearest] <= others.max(axis=1) + 1e-6)):
         raise Mismatch("responsibilities", equal, r, problem="with equal weights do not make "
                        "the nearest mean the most responsible")
 
@@ -150,8 +157,13 @@ def em_never_lowers_the_likelihood(student, case):
     if not after >= before - 1e-4 * (1 + abs(before)):
         raise Mismatch("em_step", case, got, problem=f"lowers the mean log-likelihood from "
                        f"{before:.6g} to {after:.6g}; an EM step never does")
-    if K == 1 and not np.allclose(means[0], case["x"].numpy().mean(axis=0), atol=1e-4):
-        raise Mismatch("em_step", case, means, problem="with one component should move the "
+    single = {"x": case["x"], "weights": torch.ones(1, dtype=torch.float64),
+              "means": case["means"][:1] + 1.0}
+    moved = student.call("em_step", **single)
+    if not isinstance(moved, list) or len(moved) != 2 or not np.allclose(
+            as_float_array("em_step", moved[1], (1, 2), single),
+            case["x"].numpy().mean(axis=0, keepdims=True), atol=1e-4):
+        raise Mismatch("em_step", single, moved, problem="with one component should move the "
                        "mean to the mean of the data")
 
 
@@ -173,3 +185,8 @@ def fit_history_is_monotone(student, case, n_iters):
     if np.any(np.diff(history) < -1e-4 * (1 + np.abs(history[:-1]))):
         raise Mismatch("fit_gmm_em", inputs, history, problem="history decreases; EM never "
                        "lowers the likelihood")
+    means = as_float_array("fit_gmm_em", got[1], tuple(case["means"].shape), inputs)
+    if len(case["weights"]) == 1 and n_iters >= 1 and not np.allclose(
+            means[0], case["x"].numpy().mean(axis=0), atol=1e-4):
+        raise Mismatch("fit_gmm_em", inputs, means, problem="with one component does not end "
+                       "at the mean of the data")

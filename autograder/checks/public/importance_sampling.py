@@ -77,12 +77,21 @@ def snis_properties(student, case, shift):
     if len(case["log_q"]) == 1:
         expect_close("self_normalized_is", got, case["f_values"][0], inputs=case,
                      tolerance=Tolerance(1e-5, 1e-5), problem="with one sample is not f(x_1)")
+    log_weights = case["log_target"] - case["log_q"]
+    dominant = dict(case, log_target=case["log_target"].clone())
+    dominant["log_target"][-1] = float(log_weights.max()) + 100 + float(case["log_q"][-1])
+    expect_close("self_normalized_is", student.call("self_normalized_is", **dominant),
+                 case["f_values"][-1], inputs=dominant,
+                 tolerance=Tolerance(1e-4 * (1 + float(case["f_values"].abs().max()))),
+                 problem="does not follow the weights: where one sample's E(x) - log q(x) "
+                         "exceeds all others by 100, the estimate is that sample's f")
 
 
 @check()
 @given(case=importance_samples(), shift=reals(100.0))
 def log_partition_properties(student, case, shift):
-    """A-hat is 0 when E = log q on every sample, and adding c to E adds c to A-hat."""
+    """A-hat is 0 when E = log q on every sample, adding c to E adds c to A-hat, and two
+    samples of log-weights 0 and -1000 give log(1/2)."""
     same = dict(case, log_target=case["log_q"])
     expect_close("is_log_partition", student.call("is_log_partition", **same), 0.0,
                  inputs=same, tolerance=Tolerance(1e-4),
@@ -93,6 +102,11 @@ def log_partition_properties(student, case, shift):
                  float(np.asarray(base, dtype=np.float64).reshape(-1)[0]) + shift,
                  inputs=shifted, tolerance=Tolerance(1e-3 * (1 + abs(shift))),
                  problem="does not grow by c when c is added to every E(x_m)")
+    pair = {"log_target": torch.tensor([0.0, -1000.0], dtype=torch.float64),
+            "log_q": torch.zeros(2, dtype=torch.float64)}
+    expect_close("is_log_partition", student.call("is_log_partition", **pair), -math.log(2),
+                 inputs=pair, tolerance=Tolerance(1e-4),
+                 problem="is not log((1/M) sum_m exp(E(x_m) - log q(x_m)))")
 
 
 @st.composite
@@ -107,10 +121,18 @@ def _parameter_shapes(spec) -> list[tuple]:
     return [tuple(parameter.shape) for parameter in build(spec).parameters()]
 
 
+def _gradient_at(spec, point) -> tuple:
+    """grad_theta E_theta(x) of the grader's own network at one point."""
+    model = build(spec)
+    return tuple(g.numpy() for g in torch.autograd.grad(model(point).sum(),
+                                                         list(model.parameters())))
+
+
 @check(max_examples=30)
 @given(case=_model_samples())
 def grad_log_partition_shapes(student, case):
-    """One finite tensor per model parameter, with that parameter's shape, in order."""
+    """One finite tensor per model parameter, with that parameter's shape, in order; with a
+    single sample the estimate is grad E at that sample (its weight is 1)."""
     shapes = _parameter_shapes(case["model"])
     got = student.call("is_grad_log_partition", **case)
     if not isinstance(got, list) or len(got) != len(shapes):
@@ -121,13 +143,19 @@ def grad_log_partition_shapes(student, case):
         array = as_float_array("is_grad_log_partition", value, shape, case)
         if not np.all(np.isfinite(array)):
             raise Mismatch("is_grad_log_partition", case, got, problem="returned inf or nan")
+    single = dict(case, x_q=case["x_q"][:1], log_q=case["log_q"][:1])
+    expect_close("is_grad_log_partition", student.call("is_grad_log_partition", **single),
+                 _gradient_at(case["model"], single["x_q"]), inputs=single,
+                 tolerance=Tolerance(1e-4 * (1 + float(case["x_q"].abs().max()))),
+                 problem="with a single sample is not grad_theta E_theta at that sample")
 
 
 @check(max_examples=30)
 @given(case=_model_samples(), shift=reals(50.0))
 def loglik_grad_vanishes_when_q_matches_the_model(student, case, shift):
     """With the data equal to the samples and q proportional to exp(E) on them, the two terms
-    of the gradient cancel: the estimate is zero."""
+    of the gradient cancel: the estimate is zero. With one data point and one sample it is
+    grad E(x_train) - grad E(x_q)."""
     with torch.no_grad():
         energies = build(case["model"])(case["x_q"])
     balanced = {"model": case["model"], "x_train": case["x_q"], "x_q": case["x_q"],
@@ -137,6 +165,15 @@ def loglik_grad_vanishes_when_q_matches_the_model(student, case, shift):
     expect_close("ebm_loglik_grad", got, tuple(np.zeros(shape) for shape in shapes),
                  inputs=balanced, tolerance=Tolerance(1e-4 * (1 + float(case["x_q"].abs().max()))),
                  problem="is not zero when x_train equals the samples and log q = E + c")
+    if len(case["x_q"]) >= 2:
+        pair = {"model": case["model"], "x_train": case["x_q"][:1], "x_q": case["x_q"][1:2],
+                "log_q": case["log_q"][1:2]}
+        expected = tuple(a - b for a, b in zip(_gradient_at(case["model"], pair["x_train"]),
+                                               _gradient_at(case["model"], pair["x_q"])))
+        expect_close("ebm_loglik_grad", student.call("ebm_loglik_grad", **pair), expected,
+                     inputs=pair, tolerance=Tolerance(1e-4 * (1 + float(case["x_q"].abs().max()))),
+                     problem="with one data point and one sample is not "
+                             "grad E(x_train) - grad E(x_q)")
 
 
 def _training_data() -> dict:

@@ -17,15 +17,17 @@ from autograder.engine.outcomes import Mismatch
 @check()
 @given(case=kde_cases(), copies=st.integers(2, 4))
 def kde_properties(student, case, copies):
-    """At a lone training point the estimate is -log(2 pi sigma) (sigma is the variance of
-    the kernel); repeating every training point changes nothing (an average of kernels)."""
+    """With one training point the estimate is that kernel: -log(2 pi sigma) - d^2 / (2 sigma)
+    at distance d (sigma is the variance of the kernel); repeating every training point
+    changes nothing (an average of kernels)."""
     point = case["x_train"][:1]
-    alone = {"x_query": point, "x_train": point, "sigma": case["sigma"]}
-    expect_close("kde_log_density", student.call("kde_log_density", **alone),
-                 [-math.log(2 * math.pi * case["sigma"])], inputs=alone,
-                 tolerance=Tolerance(1e-4),
-                 problem="at its only training point is not -log(2 pi sigma), the peak of a "
-                         "Gaussian with covariance sigma I_2")
+    alone = {"x_query": case["x_query"], "x_train": point, "sigma": case["sigma"]}
+    squared = ((case["x_query"] - point) ** 2).sum(dim=1).numpy()
+    expected = -math.log(2 * math.pi * case["sigma"]) - squared / (2 * case["sigma"])
+    expect_close("kde_log_density", student.call("kde_log_density", **alone), expected,
+                 inputs=alone, tolerance=Tolerance(1e-4 * (1 + np.abs(expected).max())),
+                 problem="with one training point is not log N(x; x_1, sigma I_2) = "
+                         "-log(2 pi sigma) - |x - x_1|^2 / (2 sigma)")
     got = student.call("kde_log_density", **case)
     repeated = dict(case, x_train=case["x_train"].repeat(copies, 1))
     expect_close("kde_log_density", student.call("kde_log_density", **repeated),
@@ -36,12 +38,17 @@ def kde_properties(student, case, copies):
 
 
 @check(max_examples=30)
-@given(case=kde_cases(), sigmas=st.lists(st.floats(0.0625, 30.0, width=32), min_size=1,
-                                         max_size=4))
-def selected_sigma_is_a_candidate(student, case, sigmas):
-    inputs = {"x_train": case["x_train"], "x_val": case["x_query"], "sigmas": sigmas}
+@given(case=kde_cases(), order=st.permutations([1e-4, 1.0, 100.0]))
+def selected_sigma_is_a_candidate(student, case, order):
+    """The answer is one of the candidates; validated on the training points themselves,
+    the narrowest kernel wins (each point sits on its own kernel's peak)."""
+    train = torch.unique(case["x_train"], dim=0)
+    inputs = {"x_train": train, "x_val": train, "sigmas": list(order)}
     got = float(as_float_array("select_kde_sigma", student.call("select_kde_sigma", **inputs),
                                (), inputs))
-    if not np.any(np.isclose(got, sigmas, rtol=1e-6)):
+    if not np.any(np.isclose(got, order, rtol=1e-6)):
         raise Mismatch("select_kde_sigma", inputs, got, problem="returned a value that is not "
                        "one of the candidate sigmas")
+    if not np.isclose(got, 1e-4):
+        raise Mismatch("select_kde_sigma", inputs, got, 1e-4, problem="validated on its own "
+                       "training points does not pick the narrowest kernel")
