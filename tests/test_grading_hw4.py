@@ -52,7 +52,7 @@ MISTAKE_TABLE = [
     (("nll_without_logsumexp",), {_hidden("nll_stability")}),
     (("nll_grad_sign_flipped",), {GRAD_PUBLIC, _hidden("nll_grad_value"),
                                   _hidden("nll_grad_stability")}),
-    (("nll_grad_with_energy_sign_flipped",), {_hidden("nll_grad_value"),
+    (("nll_grad_with_energy_sign_flipped",), {GRAD_PUBLIC, _hidden("nll_grad_value"),
                                               _hidden("nll_grad_stability")}),
     (("nll_grad_times_beta",), {GRAD_PUBLIC, _hidden("nll_grad_value"),
                                 _hidden("nll_grad_stability")}),
@@ -66,9 +66,10 @@ MISTAKE_TABLE = [
                                                   _hidden("square_square_gradient")}),
     (("square_square_grad_without_factor_two",), {_fd("square_square"),
                                                   _hidden("square_square_gradient")}),
-    # A student whose loss has the margin on the wrong side, with a gradient to match...
+    # A student whose loss has the margin on the wrong side, with a gradient to match: the
+    # loss is flat where the homework's pushes the correct energy down...
     (("hinge_with_margin_on_wrong_side", "hinge_grad_with_margin_on_wrong_side"),
-     {_hidden("hinge_value"), _hidden("hinge_gradient")}),
+     {_fd("hinge"), _hidden("hinge_value"), _hidden("hinge_gradient")}),
     # ...or with the right gradient, which then disagrees with their own loss.
     (("hinge_with_margin_on_wrong_side",), {_hidden("hinge_value"), _fd("hinge")}),
     (("hinge_grad_sign_flipped",), {_fd("hinge"), _hidden("hinge_gradient")}),
