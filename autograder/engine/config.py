@@ -59,6 +59,7 @@ class Assignment:
     worker_limits: Limits = Limits()
     show_output_of_hidden: bool = False
     hidden_visibility: str = "after_published"
+    load_mode: str = "module"  # "definitions": keep only the definitions (notebooks)
 
     @property
     def points(self) -> float:
@@ -115,4 +116,13 @@ def load_assignment(name: str, assignments_dir: Path = ASSIGNMENTS_DIR) -> Assig
                                 if f.name in limits}),
         show_output_of_hidden=bool(data.get("show_output_of_hidden", False)),
         hidden_visibility=hidden_visibility,
+        load_mode=_load_mode(data.get("load", "definitions" if str(data.get("submission", "")
+                                                                   ).endswith(".ipynb")
+                                      else "module"), str(path)),
     )
+
+
+def _load_mode(value: str, where: str) -> str:
+    if value not in ("module", "definitions"):
+        raise ConfigError(f"{where}: load must be 'module' or 'definitions'")
+    return value

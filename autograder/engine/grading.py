@@ -79,7 +79,8 @@ def grade(assignment: Assignment, submission_dir: Path, *,
         result.execution_time = time.monotonic() - started
         return result
     sandbox = Sandbox(assignment.worker_limits)
-    with WorkerClient(path, module=path.stem, sandbox=sandbox) as client:
+    with WorkerClient(path, module=path.stem, sandbox=sandbox,
+                      load_mode=assignment.load_mode) as client:
         for question in assignment.questions:
             parts = [_grade_part(assignment, question, part, client, public_only)
                      for part in question.parts]

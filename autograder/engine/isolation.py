@@ -31,7 +31,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SANDBOX_DIR = PROJECT_ROOT / "autograder" / "sandbox"
-SANDBOX_FILES = ("launcher.py", "worker.py", "wire.py", "builders.py")
+SANDBOX_FILES = ("launcher.py", "worker.py", "wire.py", "builders.py", "loader.py")
 ROOT_SCRATCH_BASE = Path("/var/lib/autograder-sandbox")
 BASE_UID = 61000
 SLOTS = 64

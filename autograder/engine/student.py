@@ -77,7 +77,9 @@ class Student:
                 reason += f" (at {reply['where']})"
             raise Abort(f"{self._submission_name} could not be loaded: {reason}")
         if error_type == "MissingFunction":
-            raise Abort(f"'{function}' is not defined in {self._submission_name}.")
+            reasons = self._client.load_problems
+            detail = f" Loading it reported: {'; '.join(reasons[:3])}." if reasons else ""
+            raise Abort(f"'{function}' is not defined in {self._submission_name}.{detail}")
         if error_type == "NotImplementedError":
             raise Abort(f"'{function}' is not implemented yet (it raises NotImplementedError).")
         if error_type in ("SystemExit", "KeyboardInterrupt"):

@@ -78,9 +78,11 @@ class WorkerClient:
     """Starts, feeds and kills workers for one submission file, inside ``sandbox``."""
 
     def __init__(self, submission: Path, module: str, sandbox: Sandbox,
-                 load_timeout: float = 60.0):
+                 load_timeout: float = 60.0, load_mode: str = "module"):
         self.submission = Path(submission).resolve()
         self.module = module
+        self.load_mode = load_mode
+        self.load_problems: list[str] = []
         self.sandbox = sandbox
         self.load_timeout = load_timeout
         self.process: subprocess.Popen | None = None
@@ -105,12 +107,14 @@ class WorkerClient:
         try:
             reply = self._exchange(
                 {"op": "load", "path": str(submission_folder / self.submission.name),
-                 "module": self.module}, self.load_timeout)
+                 "module": self.module, "mode": self.load_mode}, self.load_timeout)
         except WorkerDied as death:
             # Importing is deterministic: a file that kills its worker is not loaded again.
             reply = {"ok": False, "error_type": "", "error": f"importing it {death.reason}"}
         self.load_output = reply.get("output") or ""
         self.load_error = None if reply.get("ok") else reply
+        problems = reply.get("problems")
+        self.load_problems = [str(p)[:500] for p in problems[:20]] if isinstance(problems, list) else []
 
     def stop(self) -> None:
         """Kill the worker and everything it started, however it detached."""

@@ -23,10 +23,12 @@ import os
 import random
 import sys
 import traceback
+import types
 
 import numpy as np
 
 import builders
+import loader
 import wire
 
 OUTPUT_LIMIT = 8192
@@ -158,16 +160,25 @@ class Worker:
         self.folder = None
 
     def load(self, request):
+        """Import the submission whole ("module"), or only its definitions ("definitions",
+        for notebooks: see ``loader``)."""
         # The submission's folder comes first, so a student's helper modules import as at home.
         self.folder = os.path.dirname(request["path"])
         sys.path.insert(0, self.folder)
-        spec = importlib.util.spec_from_file_location(request["module"], request["path"])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[request["module"]] = module
-        spec.loader.exec_module(module)
+        problems = []
+        if request.get("mode") == "definitions":
+            loader.run_cuda_on_cpu()
+            module = types.ModuleType(request["module"])
+            module.__file__ = request["path"]
+            sys.modules[request["module"]] = module
+            problems = loader.load_definitions(request["path"], vars(module))
+        else:
+            spec = importlib.util.spec_from_file_location(request["module"], request["path"])
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[request["module"]] = module
+            spec.loader.exec_module(module)
         self.module = module
-        names = sorted(name for name, item in vars(module).items() if callable(item))
-        return {"ok": True, "names": names}
+        return {"ok": True, "problems": problems}
 
     def call(self, request):
         name = request["function"]

@@ -1,0 +1,158 @@
+"""Loading a notebook (or a .py file) by its definitions only, as a student's notebook is graded.
+
+A notebook is a script of cells that train for minutes, plot, download and call the shell.
+The grader keeps only what defines the functions it calls, and runs that in cell order, so
+that the last definition of a name wins, as in the notebook. Exactly these top-level
+statements are kept:
+
+- ``import`` and ``from ... import`` statements;
+- ``def`` and ``class`` statements (with their decorators);
+- assignments (``=``, annotated) whose targets are plain names and whose value is built from
+  literals, names, attributes, subscripts and operators, and calls only of functions of the
+  pure modules in ``PURE_MODULES`` (``math``, ``numpy``, ``torch``'s tensor functions, ...),
+  e.g. ``ALPHABET_SIZE = 27``, ``LOG2PI = math.log(2 * math.pi)`` or
+  ``device = torch.device("cuda" if torch.cuda.is_available() else "cpu")``.
+
+Everything else is dropped: expressions (plots, calls), loops (training), ``with``, ``if``
+blocks, assignments that call anything else (``model = SimpleNet()``, data loaders), and the
+lines of IPython magics (``%matplotlib inline``, ``!pip install ...``; a ``%%`` cell magic
+drops its cell). A cell with a syntax error is dropped whole and a kept statement that fails
+when run is skipped; each is reported by cell, so that a function they would have defined is
+reported missing with the reason. ``.cuda()`` and ``.to("cuda")`` run on the CPU when there
+is no GPU.
+"""
+from __future__ import annotations
+
+import ast
+import json
+
+PURE_MODULES = frozenset(["math", "numpy", "torch", "string", "itertools", "functools",
+                          "operator", "collections", "re", "random"])
+# Calls under these names are not pure even in a pure module: they load, download or train.
+IMPURE_PARTS = frozenset(["load", "save", "hub", "utils", "datasets", "download", "compile"])
+
+
+def cells_of(path: str) -> list[tuple[str, str]]:
+    """(label, source) of each code cell of a notebook, or the whole of a .py file."""
+    if not path.endswith(".ipynb"):
+        with open(path, encoding="utf-8") as stream:
+            return [(path.rsplit("/", 1)[-1], stream.read())]
+    with open(path, encoding="utf-8") as stream:
+        notebook = json.load(stream)
+    cells = []
+    for number, cell in enumerate(notebook.get("cells", []), start=1):
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            cells.append((f"cell {number}", "".join(source) if isinstance(source, list) else source))
+    return cells
+
+
+def without_magics(source: str) -> str:
+    """The cell's Python: IPython magic and shell lines become blank (line numbers stay)."""
+    lines = source.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        return ""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+
+
+def _dotted(node) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _pure_call(node: ast.Call, aliases: dict[str, str]) -> bool:
+    name = _dotted(node.func)
+    if name is None:
+        return False
+    root, *rest = name.split(".")
+    module = aliases.get(root, "").split(".")[0]
+    return module in PURE_MODULES and not IMPURE_PARTS.intersection(rest)
+
+
+def _is_constant_expression(node, aliases: dict[str, str]) -> bool:
+    for child in ast.walk(node):
+        if isinstance(child, ast.Call) and not _pure_call(child, aliases):
+            return False
+        if isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                              ast.GeneratorExp, ast.Await, ast.Yield, ast.YieldFrom,
+                              ast.NamedExpr)):
+            return False
+    return True
+
+
+def _imported_aliases(statement) -> dict[str, str]:
+    if isinstance(statement, ast.Import):
+        return {(alias.asname or alias.name.split(".")[0]): alias.name
+                for alias in statement.names}
+    if isinstance(statement, ast.ImportFrom) and statement.module:
+        return {(alias.asname or alias.name): f"{statement.module}.{alias.name}"
+                for alias in statement.names}
+    return {}
+
+
+def kept(statement, aliases: dict[str, str]) -> bool:
+    """Whether a top-level statement is a definition the grader keeps (see the module doc)."""
+    if isinstance(statement, (ast.Import, ast.ImportFrom, ast.FunctionDef,
+                              ast.AsyncFunctionDef, ast.ClassDef)):
+        return True
+    if isinstance(statement, ast.Assign):
+        return (all(isinstance(target, ast.Name) for target in statement.targets)
+                and _is_constant_expression(statement.value, aliases))
+    if isinstance(statement, ast.AnnAssign):
+        return (isinstance(statement.target, ast.Name) and statement.value is not None
+                and _is_constant_expression(statement.value, aliases))
+    return False
+
+
+def load_definitions(path: str, namespace: dict) -> list[str]:
+    """Run the kept statements of ``path`` in ``namespace``; returns what was dropped for
+    an error, one line each ("cell 4: SyntaxError ...")."""
+    problems = []
+    aliases: dict[str, str] = {}
+    for label, source in cells_of(path):
+        try:
+            tree = ast.parse(without_magics(source), filename=label)
+        except SyntaxError as error:
+            problems.append(f"{label} has a syntax error (line {error.lineno}): {error.msg}; "
+                            "nothing it defines was loaded")
+            continue
+        for statement in tree.body:
+            aliases.update(_imported_aliases(statement))
+            if not kept(statement, aliases):
+                continue
+            code = compile(ast.Module(body=[statement], type_ignores=[]), label, "exec")
+            try:
+                exec(code, namespace)  # noqa: S102 - this is the sandboxed worker
+            except Exception as error:  # noqa: BLE001 - one failing statement costs only itself
+                problems.append(f"{label}, line {statement.lineno}: "
+                                f"{type(error).__name__}: {error}")
+    return problems
+
+
+def run_cuda_on_cpu() -> None:
+    """Without a GPU, ``.cuda()`` and ``.to("cuda")`` keep tensors and modules on the CPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+
+    def on_cpu(device):
+        return "cpu" if "cuda" in str(device) else device
+
+    def to(original):
+        def moved(self, *args, **kwargs):
+            args = tuple(on_cpu(arg) if isinstance(arg, (str, torch.device)) else arg
+                         for arg in args)
+            if "device" in kwargs:
+                kwargs["device"] = on_cpu(kwargs["device"])
+            return original(self, *args, **kwargs)
+        return moved
+
+    torch.Tensor.cuda = lambda self, *args, **kwargs: self
+    torch.nn.Module.cuda = lambda self, *args, **kwargs: self
+    torch.Tensor.to = to(torch.Tensor.to)
+    torch.nn.Module.to = to(torch.nn.Module.to)
