@@ -29,14 +29,6 @@ from reference.gmm import gmm_log_density, gmm_means, sample_gmm
 HYPOTHESIS = settings(derandomize=True, database=None, deadline=None, max_examples=40)
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """The tensors here are tiny: torch's intra-op threads only add overhead (about 3x the run
-    time on a busy 2-core machine). One thread per test, the previous setting restored after."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def _t(values) -> torch.Tensor:

@@ -22,14 +22,6 @@ from reference import kde as ref
 HYPOTHESIS = settings(derandomize=True, database=None, deadline=None, max_examples=40)
 
 
-@pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """The tensors here are tiny: torch's intra-op threads only add overhead (about 3x the run
-    time on a busy 2-core machine). One thread per test, the previous setting restored after."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def _t(values) -> torch.Tensor:

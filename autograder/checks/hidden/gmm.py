@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from autograder.checks.hidden.common import comparison
-from autograder.checks.strategies import as_tensor, gmm_cases, mixtures, points, reals
+from autograder.checks.strategies import as_tensor, gmm_cases, mixtures, points
 from autograder.engine.compare import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
 from reference import gmm as ref
 

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 

@@ -1,8 +1,6 @@
 """Public checks for the variational lower bound (final 2.1-2.4)."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 from hypothesis import given
