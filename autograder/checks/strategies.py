@@ -159,3 +159,41 @@ def importance_samples(draw, *, large: bool = False, sizes=st.integers(1, 40)):
               else draw(arrays(np.float64, M, elements=reals(MODERATE))))
     return {"log_target": as_tensor(target),
             "log_q": as_tensor(draw(arrays(np.float64, M, elements=st.floats(-20.0, 0.0, width=32))))}
+
+
+# ---- the OCR notebook: path matrices, energies over 27 classes, target sequences ----
+
+CLASSES = 27
+
+
+@st.composite
+def path_matrices(draw, *, ties: bool = False):
+    """{"pm": (L, T)} with 1 <= T <= L <= 9; ``ties``: small integers, so that several
+    alignments share the minimum."""
+    T = draw(st.integers(1, 6))
+    L = draw(st.integers(T, T + 4))
+    elements = st.integers(0, 2).map(float) if ties else reals(MODERATE)
+    return {"pm": as_tensor(draw(arrays(np.float64, (L, T), elements=elements)))}
+
+
+@st.composite
+def energies_and_targets(draw):
+    """{"energies": (B, L, 27), "targets": (B, T) long}."""
+    B, L, T = draw(st.integers(1, 3)), draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    energies = draw(arrays(np.float64, (B, L, CLASSES), elements=reals(MODERATE)))
+    targets = draw(arrays(np.int64, (B, T), elements=st.integers(0, CLASSES - 1)))
+    return {"energies": as_tensor(energies), "targets": torch.from_numpy(targets)}
+
+
+@st.composite
+def window_classes(draw):
+    """A 1-D long tensor of per-window argmin classes, separators (26) frequent."""
+    values = draw(st.lists(st.integers(0, 3) | st.just(26), min_size=0, max_size=20))
+    return {"indices": torch.tensor(values, dtype=torch.long)}
+
+
+@st.composite
+def alignments(draw, L: int, T: int) -> list[int]:
+    """A valid alignment of L windows to T <= L targets: 0 at the start, T-1 at the end."""
+    steps = draw(st.permutations([1] * (T - 1) + [0] * (L - T)))
+    return [int(j) for j in np.concatenate([[0], np.cumsum(steps)])]

@@ -54,6 +54,7 @@ class Assignment:
     submission: str  # the file name students submit
     folder: Path
     questions: tuple[Question, ...]
+    alternatives: tuple[str, ...] = ()  # other names accepted for it (hw4_impl.py)
     call_time_limit: float = 10.0
     part_time_limit: float = 60.0
     worker_limits: Limits = Limits()
@@ -116,6 +117,7 @@ def load_assignment(name: str, assignments_dir: Path = ASSIGNMENTS_DIR) -> Assig
                                 if f.name in limits}),
         show_output_of_hidden=bool(data.get("show_output_of_hidden", False)),
         hidden_visibility=hidden_visibility,
+        alternatives=tuple(data.get("alternatives", ())),
         load_mode=_load_mode(data.get("load", "definitions" if str(data.get("submission", "")
                                                                    ).endswith(".ipynb")
                                       else "module"), str(path)),

@@ -71,7 +71,8 @@ def grade(assignment: Assignment, submission_dir: Path, *,
           public_only: bool = False) -> GradingResult:
     """Grade the submission in ``submission_dir``; hidden parts run only where installed."""
     started = time.monotonic()
-    path = find_submission(submission_dir, assignment.submission)
+    path = next(filter(None, (find_submission(submission_dir, name) for name in
+                              (assignment.submission, *assignment.alternatives))), None)
     result = GradingResult(assignment, path)
     if path is None:
         feedback = _missing_file_feedback(submission_dir, assignment.submission)

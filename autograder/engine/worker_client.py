@@ -165,11 +165,11 @@ class WorkerClient:
             if remaining <= 0 or not any(ready):
                 raise _Deadline
 
+        frame = wire.encode(request, to_array=_tensor_to_array)  # a failure here is the grader's
         try:
             # A worker that stops reading must not block the grader: writes wait under the
             # same deadline as the answer.
-            wire.write_frame(self._request_write, wire.encode(request, to_array=_tensor_to_array),
-                             wait=lambda fd: wait(fd, writing=True))
+            wire.write_frame(self._request_write, frame, wait=lambda fd: wait(fd, writing=True))
             reply = wire.decode(wire.read_frame(self._reply_read, wait))
         except _Deadline:
             self.stop()

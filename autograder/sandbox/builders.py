@@ -42,9 +42,20 @@ def _student_object(module, name: str, seed: int, args=()):
     return getattr(module, name)(*args)
 
 
+def _leaf(values):
+    """A float64 tensor that requires grad: graded functions must keep the graph from it."""
+    return torch.as_tensor(values, dtype=torch.float64).clone().requires_grad_(True)
+
+
+def _long(values):
+    return torch.as_tensor(values).long()
+
+
 BUILDERS = {
     "generator": _generator,
     "energy_net": ShallowEnergyNet,
+    "leaf": _leaf,
+    "long": _long,
 }
 
 
@@ -71,10 +82,21 @@ def _parameter_dtype(model) -> torch.dtype:
     return torch.float64
 
 
-def project(value, projection: dict):
-    """Reduce a returned object to data: its parameters, or its outputs at given inputs
-    (fed in the dtype of its parameters, as the contract promises)."""
+def project(value, projection: dict, args=()):
+    """Reduce a returned object to data: its parameters, its outputs at given inputs (fed in
+    the dtype of its parameters, as the contract promises), or the gradient of
+    sum(value * weights) with respect to argument ``argument`` (None where no graph leads
+    there), next to the value itself."""
     kind = projection["kind"]
+    if kind == "value_and_gradient":
+        source = args[projection["argument"]]
+        weights = torch.as_tensor(projection["weights"], dtype=torch.float64)
+        result = torch.as_tensor(value)
+        if not result.requires_grad:
+            return [result.detach(), None]
+        gradient, = torch.autograd.grad((result.to(torch.float64) * weights).sum(), source,
+                                        allow_unused=True)
+        return [result.detach(), None if gradient is None else gradient]
     if kind == "parameters":
         return [parameter.detach() for parameter in value.parameters()]
     if kind == "outputs_at":

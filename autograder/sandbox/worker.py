@@ -192,10 +192,11 @@ class Worker:
 
         torch.manual_seed(seed)
         try:
-            value = function(*builders.build_all(request.get("args", []), self.module))
+            args = builders.build_all(request.get("args", []), self.module)
+            value = function(*args)
             projections = request.get("project")
             if projections is not None:
-                value = [builders.project(value, projection) for projection in projections]
+                value = [builders.project(value, projection, args) for projection in projections]
         except BaseException as error:  # noqa: BLE001 - sys.exit and Ctrl-C are answers too
             return error_reply(error, function, self.folder)
         try:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 TOPICS = ("energy_models", "contrastive_losses", "gmm", "kde", "importance_sampling",
-          "variational_inference")
+          "variational_inference", "structured_prediction")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,132 @@
+"""Hidden checks for the OCR notebook (hw4 2.*) against the reference."""
+from __future__ import annotations
+
+from itertools import product
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.checks.hidden.common import comparison
+from autograder.checks.public.structured_prediction import alignment_problem, path_sum
+from autograder.checks.strategies import (
+    alignments, energies_and_targets, path_matrices, window_classes)
+from autograder.engine.checks import check
+from autograder.engine.compare import Tolerance, as_float_array, float32_tolerance, recognise
+from autograder.engine.outcomes import Mismatch
+from reference import structured_prediction as ref
+from reference.mistakes import mistakes_for
+
+INVALID = 2**30
+
+
+def _matrix_tolerance(case) -> Tolerance:
+    return float32_tolerance(1 + float(case["energies"].abs().max()))
+
+
+@st.composite
+def paths_on(draw):
+    case = draw(path_matrices())
+    L, T = case["pm"].shape
+    path = draw(st.lists(st.integers(0, T), min_size=L, max_size=L))
+    return {"pm": case["pm"], "path": path}
+
+
+@st.composite
+def ce_and_paths(draw):
+    case = draw(path_matrices())
+    L, T = case["pm"].shape
+    return {"ce": case["pm"], "path": [[i, j] for i, j in enumerate(draw(alignments(L, T)))]}
+
+
+path_matrix_value = comparison("build_path_matrix", ref.build_path_matrix,
+                               energies_and_targets(), _matrix_tolerance)
+ce_matrix_value = comparison("build_ce_matrix", ref.build_ce_matrix, energies_and_targets(),
+                             _matrix_tolerance)
+path_energy_value = comparison(
+    "path_energy", ref.path_energy, paths_on(),
+    lambda case: float32_tolerance(1 + float(case["pm"].abs().sum())))
+path_cross_entropy_value = comparison(
+    "path_cross_entropy", lambda ce, path: ref.path_cross_entropy(ce, [tuple(p) for p in path]),
+    ce_and_paths(), lambda case: float32_tolerance(1 + float(case["ce"].abs().sum())))
+
+
+def _find_path_hint(case, got_free_energy, tolerance) -> str | None:
+    candidates = [(m.description, lambda m=m: m.implementation(**case)[0])
+                  for m in mistakes_for("find_path")]
+    return recognise([np.asarray(got_free_energy)], tolerance, candidates)
+
+
+@check()
+@given(case=path_matrices() | path_matrices(ties=True))
+def find_path_value(student, case):
+    """The free energy is the minimum over all alignments, the path one that attains it, and
+    dp matches the recursion where cells are reachable (unreachable: inf or >= 2**30)."""
+    pm = case["pm"]
+    L, T = pm.shape
+    expected_free, _, expected_dp = ref.find_path(pm)
+    got = student.call("find_path", **case)
+    if not isinstance(got, list) or len(got) != 3:
+        raise Mismatch("find_path", case, got, problem="should return (free_energy, path, dp)")
+    tolerance = float32_tolerance(1 + float(pm.abs().sum()))
+    free = float(as_float_array("find_path", got[0], (), case))
+    if not tolerance.accepts(np.asarray(free), np.asarray(float(expected_free))):
+        raise Mismatch("find_path", case, free, float(expected_free),
+                       problem="returns a free energy that is not the lowest alignment energy",
+                       hint=_find_path_hint(case, free, tolerance))
+    problem = alignment_problem(got[1], L, T) if isinstance(got[1], list) else "is not a list"
+    if problem:
+        raise Mismatch("find_path", case, got[1], problem=f"returns a path that {problem}",
+                       hint=_path_hint(problem))
+    if not tolerance.accepts(np.asarray(path_sum(pm.numpy(), got[1])), np.asarray(free)):
+        raise Mismatch("find_path", case, got[1], problem="returns a path whose energy is not "
+                       "the free energy")
+    dp = as_float_array("find_path", got[2], (L, T), case)
+    reachable = np.isfinite(expected_dp.numpy())
+    unreachable_ok = np.all((dp[~reachable] >= INVALID) | np.isinf(dp[~reachable]))
+    if not unreachable_ok or not tolerance.accepts(dp[reachable], expected_dp.numpy()[reachable]):
+        raise Mismatch("find_path", case, dp, problem="returns a dp table that does not follow "
+                       "dp[i, j] = min(dp[i-1, j], dp[i-1, j-1]) + pm[i, j] (unreachable "
+                       "cells: inf or 2**30)")
+
+
+# The known mistakes a malformed path points to, by what is wrong with it.
+PATH_MISTAKES = {"points where": "find_path_one_point_short",
+                 "runs from": "find_path_ending_at_row_minimum"}
+
+
+def _path_hint(problem: str) -> str | None:
+    names = {m.name: m.description for m in mistakes_for("find_path")}
+    for symptom, name in PATH_MISTAKES.items():
+        if symptom in problem:
+            return f"This looks like a known mistake: {names[name]}."
+    return None
+
+
+def _tied_readings(indices) -> set[str]:
+    """Every reading that keeps one of the most common letters of each segment."""
+    segments, current = [], []
+    for index in [int(v) for v in indices.tolist()] + [26]:
+        if index == 26:
+            if current:
+                counts = {letter: current.count(letter) for letter in current}
+                top = max(counts.values())
+                segments.append([chr(97 + letter) for letter, n in counts.items() if n == top])
+            current = []
+        else:
+            current.append(index)
+    return {"".join(choice) for choice in product(*segments)}
+
+
+@check()
+@given(case=window_classes())
+def decode_value(student, case):
+    got = student.call("indices_to_str", **case)
+    accepted = _tied_readings(case["indices"])
+    if got not in accepted:
+        matches = [m.description for m in mistakes_for("indices_to_str")
+                   if m.implementation(**case) == got]
+        hint = ("This looks like a known mistake: " + "; or ".join(matches) + "."
+                if matches else None)
+        raise Mismatch("indices_to_str", case, got, ref.indices_to_str(**case),
+                       problem="does not decode the windows", hint=hint)

@@ -1,0 +1,179 @@
+"""Public checks for the OCR notebook (hw4 2.*): properties of alignments, of the path and
+cross-entropy matrices and of decoding, which follow from the notebook's definitions."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograder.checks.strategies import alignments, energies_and_targets, path_matrices
+from autograder.engine.checks import check
+from autograder.engine.compare import Tolerance, as_float_array, expect_close
+from autograder.engine.outcomes import Mismatch
+
+INVALID = 2**30
+WIDTHS = (18, 22, 40, 100)
+
+
+def alignment_problem(path, L: int, T: int) -> str | None:
+    """Why ``path`` (a list of (i, j)) is not an alignment of L windows to T targets, if so."""
+    try:
+        points = [(int(i), int(j)) for i, j in path]
+    except (TypeError, ValueError):
+        return "is not a list of (i, j) pairs"
+    if len(points) != L:
+        return f"has {len(points)} points where one per window, {L}, is needed"
+    if points[0] != (0, 0) or points[-1] != (L - 1, T - 1):
+        return f"runs from {points[0]} to {points[-1]}, not from (0, 0) to {(L - 1, T - 1)}"
+    for (i, j), (k, m) in zip(points, points[1:]):
+        if k != i + 1 or m - j not in (0, 1):
+            return f"steps from {(i, j)} to {(k, m)}; each step is one window and 0 or +1 target"
+    return None
+
+
+def path_sum(pm, path) -> float:
+    return float(sum(pm[int(i), int(j)] for i, j in path))
+
+
+@check()
+@given(case=path_matrices())
+def find_path_returns_an_alignment(student, case):
+    """(free energy, path, dp): the path is an alignment from (0, 0) to (L-1, T-1), the free
+    energy is its energy, and dp[L-1, T-1] is the free energy."""
+    pm = case["pm"]
+    L, T = pm.shape
+    got = student.call("find_path", **case)
+    if not isinstance(got, list) or len(got) != 3:
+        raise Mismatch("find_path", case, got, problem="should return (free_energy, path, dp)")
+    free_energy = float(as_float_array("find_path", got[0], (), case))
+    problem = alignment_problem(got[1], L, T) if isinstance(got[1], list) else "is not a list"
+    if problem:
+        raise Mismatch("find_path", case, got[1], problem=f"returns a path that {problem}")
+    dp = as_float_array("find_path", got[2], (L, T), case)
+    scale = 1e-4 * (1 + float(pm.abs().sum()))
+    if abs(path_sum(pm.numpy(), got[1]) - free_energy) > scale or abs(dp[-1, -1] - free_energy) > scale:
+        raise Mismatch("find_path", case, got[0], problem="returns a free energy that is not "
+                       "the energy of its own path, or not dp[L-1, T-1]")
+
+
+@check()
+@given(case=path_matrices(), data=st.data())
+def path_energy_rejects_invalid_paths(student, case, data):
+    """2**30 for a path that does not start at 0, does not end at T-1, goes back or jumps;
+    the plain sum for a valid one."""
+    pm = case["pm"]
+    L, T = pm.shape
+    valid = data.draw(alignments(L, T))
+    inputs = {"pm": pm, "path": valid}
+    expect_close("path_energy", student.call("path_energy", **inputs),
+                 path_sum(pm.numpy(), list(enumerate(valid))),
+                 inputs=inputs, tolerance=Tolerance(1e-4 * (1 + float(pm.abs().sum()))),
+                 problem="of a valid path is not the sum of pm along it")
+    broken = list(valid)
+    kind = data.draw(st.sampled_from(["start", "end", "back", "jump"]))
+    if kind == "start":
+        broken[0] = 1
+    elif kind == "end":
+        broken[-1] = T
+    elif kind == "back" and L >= 3:
+        broken[1], broken[2] = 1, 0
+    elif L >= 2:
+        broken[1] = 2
+    if _is_alignment(broken, T):
+        return
+    inputs = {"pm": pm, "path": broken}
+    expect_close("path_energy", student.call("path_energy", **inputs), INVALID, inputs=inputs,
+                 tolerance=Tolerance(1.0),
+                 problem="accepts a path that is not a valid alignment (it should be 2**30)")
+
+
+def _is_alignment(path, T) -> bool:
+    return (path[0] == 0 and path[-1] == T - 1
+            and all(b - a in (0, 1) for a, b in zip(path, path[1:])))
+
+
+def _with_gradient(student, function, case):
+    """The student's value and the gradient of sum(value * weights) w.r.t. the energies."""
+    inputs = dict(case, energies={"__build__": "leaf", "values": case["energies"]})
+    weights = torch.from_numpy(np.random.default_rng(0).uniform(
+        0.5, 1.5, size=(case["energies"].shape[0], case["energies"].shape[1],
+                        case["targets"].shape[1])))
+    value, gradient = student.call_projected(
+        function, [{"kind": "value_and_gradient", "argument": 0, "weights": weights}],
+        **inputs)[0]
+    return value, gradient, weights
+
+
+@check()
+@given(case=energies_and_targets())
+def path_matrix_keeps_the_graph(student, case):
+    """Shape (B, L, T), and gradients reach the energies (training goes through it)."""
+    B, L, _ = case["energies"].shape
+    T = case["targets"].shape[1]
+    value, gradient, _ = _with_gradient(student, "build_path_matrix", case)
+    as_float_array("build_path_matrix", value, (B, L, T), case)
+    if gradient is None:
+        raise Mismatch("build_path_matrix", case, value, problem="is cut from the autograd "
+                       "graph: no gradient reaches the energies (build it with torch.gather "
+                       "or indexing, without .detach(), .numpy() or new tensors)")
+
+
+@check()
+@given(case=energies_and_targets())
+def ce_matrix_is_a_cross_entropy(student, case):
+    """Over all 27 classes as targets, exp(-ce) sums to 1 for every window: the
+    cross-entropy is -log of a softmax of -energies, and lower energy costs less."""
+    B, L, C = case["energies"].shape
+    every = {"energies": case["energies"], "targets": torch.arange(C).repeat(B, 1)}
+    ce = as_float_array("build_ce_matrix", student.call("build_ce_matrix", **every), (B, L, C),
+                        every)
+    expect_close("build_ce_matrix", np.exp(-ce).sum(axis=2), np.ones((B, L)), inputs=every,
+                 tolerance=Tolerance(1e-4),
+                 problem="is not a cross-entropy: exp(-ce) over all 27 targets does not sum to 1")
+    lowest = case["energies"].argmin(dim=2).numpy()
+    if np.any(np.take_along_axis(ce, lowest[..., None], axis=2)[..., 0] > ce.min(axis=2) + 1e-4):
+        raise Mismatch("build_ce_matrix", every, ce, problem="does not give the lowest-energy "
+                       "class the lowest cross-entropy (cross_entropy takes -energies)")
+
+
+@check()
+@given(word=st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8))
+def words_become_letters_and_separators(student, word):
+    """Each letter's index (a = 0) followed by 26: "cat" -> [2, 26, 0, 26, 19, 26]."""
+    expected = [value for letter in word for value in (ord(letter) - ord("a"), 26)]
+    expect_close("transform_word", student.call("transform_word", s=word), expected,
+                 inputs={"s": word}, tolerance=Tolerance(0.0))
+
+
+@check()
+@given(word=st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8),
+       repeats=st.lists(st.integers(1, 4), min_size=16, max_size=16))
+def decoding_reads_a_stretched_word(student, word, repeats):
+    """Each letter over several windows, then separators: decoding gives the word back."""
+    indices = []
+    for k, letter in enumerate(word):
+        indices += [ord(letter) - ord("a")] * repeats[2 * k % 16] + [26] * repeats[(2 * k + 1) % 16]
+    inputs = {"indices": torch.tensor(indices, dtype=torch.long)}
+    got = student.call("indices_to_str", **inputs)
+    if got != word:
+        raise Mismatch("indices_to_str", inputs, got, word, problem="does not read the word")
+
+
+@check()
+def simple_net_shapes(student):
+    """(B, 1, 32, W) -> (B, L, 27), L >= 1 at W = 18 and non-decreasing in W."""
+    rng = np.random.default_rng(3)
+    projections = [{"kind": "outputs_at", "x": torch.from_numpy(rng.random((2, 1, 32, w)))}
+                   for w in WIDTHS]
+    outputs = student.call_projected("SimpleNet", projections)
+    lengths = []
+    for width, output in zip(WIDTHS, outputs):
+        array = np.asarray(output, dtype=np.float64)
+        if array.ndim != 3 or array.shape[0] != 2 or array.shape[2] != 27 or array.shape[1] < 1:
+            raise Mismatch("SimpleNet", {"x": f"shape (2, 1, 32, {width})"}, array.shape,
+                           problem="returns energies that are not of shape (B, L, 27), L >= 1")
+        lengths.append(array.shape[1])
+    if lengths != sorted(lengths):
+        raise Mismatch("SimpleNet", {"widths": WIDTHS}, lengths,
+                       problem="gives fewer windows for a wider image")

@@ -1,0 +1,76 @@
+"""The OCR notebook (hw4 2.*) graded both ways, from notebooks: the reference (in a notebook
+with shell lines, a long training loop and a plot) scores full marks, as a .py too; the
+template scores 0; each known mistake loses exactly the parts written below."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from reference.mistakes import all_mistakes
+from tests.support import ROOT, grade_folder, only_questions, outcomes, reference_submission
+
+QUESTION_OF = {"build_path_matrix": "2.pm", "build_ce_matrix": "2.ce", "path_energy": "2.pe",
+               "find_path": "2.viterbi", "indices_to_str": "2.decode"}
+VITERBI = {"public.structured_prediction.find_path_returns_an_alignment",
+           "hidden.structured_prediction.find_path_value"}
+
+MISTAKE_TABLE = [
+    ("ce_matrix_with_energies_as_logits", {"public.structured_prediction.ce_matrix_is_a_cross_entropy",
+                                           "hidden.structured_prediction.ce_matrix_value"}),
+    # Its values are right: only the public check of the graph can see it.
+    ("path_matrix_detached", {"public.structured_prediction.path_matrix_keeps_the_graph"}),
+    ("find_path_with_integer_dp", VITERBI),
+    ("find_path_without_column_zero", VITERBI),
+    ("find_path_ending_at_row_minimum", VITERBI),
+    ("find_path_one_point_short", VITERBI),
+    ("path_energy_checking_bounds_only", {"public.structured_prediction.path_energy_rejects_invalid_paths",
+                                          "hidden.structured_prediction.path_energy_value"}),
+    # A stretched word has one letter per segment: only the hidden check can tell.
+    ("indices_to_str_first_letter", {"hidden.structured_prediction.decode_value"}),
+    ("indices_to_str_ctc", {"hidden.structured_prediction.decode_value"}),
+]
+
+
+@pytest.fixture(scope="module")
+def impl():
+    from autograder.engine.config import load_assignment
+
+    return load_assignment("hw4_impl")
+
+
+def test_every_known_mistake_is_in_the_table():
+    assert {name for name, _ in MISTAKE_TABLE} == {
+        m.name for m in all_mistakes() if m.function in QUESTION_OF}
+
+
+@pytest.mark.parametrize("name,failing", MISTAKE_TABLE, ids=[name for name, _ in MISTAKE_TABLE])
+def test_known_mistake_loses_its_parts_and_is_named(tmp_path, impl, name, failing):
+    entry = {m.name: m for m in all_mistakes()}[name]
+    assignment = only_questions(impl, [QUESTION_OF[entry.function]])
+    result = grade_folder(reference_submission(tmp_path, impl, [name]), assignment)
+    graded = outcomes(result)
+    assert {check for check, (passed, _) in graded.items() if not passed} == failing, graded
+    hidden = [check for check in failing if check.startswith("hidden.")]
+    for check in hidden:
+        feedback = " ".join(graded[check][1].split())
+        assert "known mistake" in feedback and entry.description in feedback, feedback
+
+
+def test_reference_notebook_scores_full_marks(tmp_path, impl):
+    result = grade_folder(reference_submission(tmp_path, impl), impl)
+    assert [p.feedback for p in result.parts if not p.passed] == []
+    assert result.score == impl.points
+
+
+def test_a_py_file_of_the_same_name_is_accepted(tmp_path, impl):
+    as_python = dataclasses.replace(impl, submission="hw4_impl.py")
+    reference_submission(tmp_path, as_python)
+    result = grade_folder(tmp_path, impl)
+    assert result.score == impl.points
+
+
+def test_template_notebook_scores_zero_with_not_implemented_everywhere(impl):
+    result = grade_folder(ROOT / "student_template", impl)
+    assert result.score == 0
+    assert all("not implemented" in part.feedback for part in result.parts)
