@@ -74,3 +74,53 @@ def test_template_notebook_scores_zero_with_not_implemented_everywhere(impl):
     result = grade_folder(ROOT / "student_template", impl)
     assert result.score == 0
     assert all("not implemented" in part.feedback for part in result.parts)
+
+
+WRONG_TRAINING = {
+    "reads the notebook's global dataloader": ("2.train1", """
+        def train_model(model, epochs, loader, criterion, optimizer):
+            for _ in range(epochs):
+                for images, labels in dataloader:
+                    optimizer.zero_grad()
+                    criterion(model(images)[:, 0, :], labels).backward()
+                    optimizer.step()
+    """, "name 'dataloader' is not defined"),
+    "never steps the optimizer": ("2.train1", """
+        def train_model(model, epochs, dataloader, criterion, optimizer):
+            for _ in range(epochs):
+                for images, labels in dataloader:
+                    criterion(model(images)[:, 0, :], labels).backward()
+    """, "does not train the model"),
+    "trains on the energies of the best path instead of its cross-entropy": ("2.train2", """
+        def train_ebm_model(model, num_epochs, train_loader, criterion, optimizer):
+            for _ in range(num_epochs):
+                for images, targets in train_loader:
+                    pm = build_path_matrix(model(images), targets)[0]
+                    _, path, _ = find_path(pm.detach())
+                    optimizer.zero_grad()
+                    (-path_cross_entropy(pm, path)).backward()  # pushes the path's energy up
+                    optimizer.step()
+    """, "does not train the model"),
+}
+
+
+@pytest.mark.parametrize("mistake", list(WRONG_TRAINING))
+def test_wrong_training_loops_are_caught(tmp_path, impl, mistake):
+    question, code, message = WRONG_TRAINING[mistake]
+    folder = reference_submission(tmp_path, impl, extra_code=code)
+    result = grade_folder(folder, only_questions(impl, [question]))
+    assert result.score == 0
+    assert all(message in part.feedback for part in result.parts), result.parts[0].feedback
+    if "global" in mistake:
+        assert "use the argument instead" in result.parts[0].feedback
+
+
+def test_a_signature_that_differs_shows_both(tmp_path, impl):
+    folder = reference_submission(tmp_path, impl, extra_code="""
+        def path_energy(pm, path, strict):
+            return 0.0
+    """)
+    result = grade_folder(folder, only_questions(impl, ["2.pe"]))
+    feedback = result.parts[0].feedback
+    assert "Your signature is path_energy(pm, path, strict)" in feedback
+    assert "the grader calls path_energy(pm, path)" in feedback

@@ -39,8 +39,14 @@ class CallError(Exception):
         text = f"'{self.function}' raised {self.error_type}: {self.error}{where}."
         if self.where:
             text += f" The error came from {self.where}."
+        if self.error_type == "NameError" and "is not defined" in self.error:
+            text += (" A graded function only has its arguments and your definitions: a global "
+                     "made by a cell that runs code (a data loader, a model) does not exist "
+                     "when grading; use the argument instead.")
         if self.error_type == "TypeError" and self.signature is not None:
-            text += f" Your signature is {self.function}{self.signature}."
+            text += f" Your signature is {self.function}{self.signature}"
+            text += (f"; the grader calls {self.function}({', '.join(self.inputs)})."
+                     if self.inputs else ".")
         return text
 
 

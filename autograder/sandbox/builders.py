@@ -51,11 +51,64 @@ def _long(values):
     return torch.as_tensor(values).long()
 
 
+class WindowNet(nn.Module):
+    """The grader's own sliding-window network for the OCR notebook's training loops:
+    x (B, 1, 32, W) -> energies (B, (W - 18) // 4 + 1, 27), seeded."""
+
+    def __init__(self, seed: int = 0, channels: int = 16):
+        super().__init__()
+        torch.manual_seed(int(seed))
+        self.window = nn.Conv2d(1, channels, kernel_size=(32, 18), stride=(1, 4))
+        self.classes = nn.Conv2d(channels, 27, kernel_size=1)
+
+    def forward(self, x):
+        return self.classes(torch.relu(self.window(x))).squeeze(2).transpose(1, 2)
+
+
+def _glyphs(seed: int = 0) -> torch.Tensor:
+    """27 fixed random 32x18 patterns, one per class (no font: nothing to download)."""
+    generator = torch.Generator().manual_seed(int(seed))
+    return (torch.rand(27, 32, 18, generator=generator) > 0.5).float()
+
+
+def _character_loader(n: int, seed: int = 0, batch_size: int = 8):
+    """Single characters: a class's glyph plus noise, with its label, in batches."""
+    generator = torch.Generator().manual_seed(int(seed) + 1)
+    labels = torch.randint(0, 26, (int(n),), generator=generator)
+    images = _glyphs(seed)[labels] + 0.1 * torch.randn(int(n), 32, 18, generator=generator)
+    dataset = torch.utils.data.TensorDataset(images.unsqueeze(1), labels)
+    return torch.utils.data.DataLoader(dataset, batch_size=int(batch_size), shuffle=False)
+
+
+def word_image(word: str, seed: int = 0) -> torch.Tensor:
+    """(1, 1, 32, 18 * len(word)): the glyphs of the word's letters side by side."""
+    glyphs = _glyphs(seed)
+    return torch.cat([glyphs[ord(letter) - ord("a")] for letter in word], dim=1)[None, None]
+
+
+def _word_loader(words, seed: int = 0):
+    """(image (1, 1, 32, W), targets (1, 2 len(word)) long) per word, as the notebook's."""
+    items = []
+    for word in words:
+        targets = torch.tensor([[value for letter in word
+                                 for value in (ord(letter) - ord("a"), 26)]], dtype=torch.long)
+        items.append((word_image(word, seed), targets))
+    return items
+
+
+def _notebook_cross_entropy():
+    return lambda energies, labels: torch.nn.functional.cross_entropy(-energies, labels)
+
+
 BUILDERS = {
     "generator": _generator,
     "energy_net": ShallowEnergyNet,
     "leaf": _leaf,
     "long": _long,
+    "window_net": WindowNet,
+    "character_loader": _character_loader,
+    "word_loader": _word_loader,
+    "notebook_cross_entropy": _notebook_cross_entropy,
 }
 
 
@@ -68,12 +121,23 @@ def build(spec: dict, module=None):
 
 
 def build_all(node, module=None):
-    """``node`` with every spec in it (arguments, nested lists) replaced by its object."""
+    """``node`` with every spec in it (arguments, nested lists) replaced by its object. An
+    optimizer spec ({"__build__": "adam", "of": k, "lr": ...}) is built last, over the
+    parameters of argument k."""
     if isinstance(node, dict) and BUILD_KEY in node:
         return build(node, module)
     if isinstance(node, list):
-        return [build_all(item, module) for item in node]
+        built = [item if _is_optimizer(item) else build_all(item, module) for item in node]
+        return [_optimizer(item, built) if _is_optimizer(item) else item for item in built]
     return node
+
+
+def _is_optimizer(node) -> bool:
+    return isinstance(node, dict) and node.get(BUILD_KEY) == "adam"
+
+
+def _optimizer(spec: dict, arguments: list):
+    return torch.optim.Adam(arguments[spec["of"]].parameters(), lr=spec["lr"])
 
 
 def _parameter_dtype(model) -> torch.dtype:
@@ -88,6 +152,8 @@ def project(value, projection: dict, args=()):
     sum(value * weights) with respect to argument ``argument`` (None where no graph leads
     there), next to the value itself."""
     kind = projection["kind"]
+    if kind == "argument_outputs":
+        return project(args[projection["argument"]], {"kind": "outputs_at", "x": projection["x"]})
     if kind == "value_and_gradient":
         source = args[projection["argument"]]
         weights = torch.as_tensor(projection["weights"], dtype=torch.float64)

@@ -76,8 +76,10 @@ def find_path_value(student, case):
                        hint=_find_path_hint(case, free, tolerance))
     problem = alignment_problem(got[1], L, T) if isinstance(got[1], list) else "is not a list"
     if problem:
+        hint = _path_hint(got[1], L, T) if "not a list" not in problem and \
+            "pairs" not in problem else None
         raise Mismatch("find_path", case, got[1], problem=f"returns a path that {problem}",
-                       hint=_path_hint(problem))
+                       hint=hint)
     if not tolerance.accepts(np.asarray(path_sum(pm.numpy(), got[1])), np.asarray(free)):
         raise Mismatch("find_path", case, got[1], problem="returns a path whose energy is not "
                        "the free energy")
@@ -90,16 +92,16 @@ def find_path_value(student, case):
                        "cells: inf or 2**30)")
 
 
-# The known mistakes a malformed path points to, by what is wrong with it.
-PATH_MISTAKES = {"points where": "find_path_one_point_short",
-                 "runs from": "find_path_ending_at_row_minimum"}
-
-
-def _path_hint(problem: str) -> str | None:
+def _path_hint(path, L: int, T: int) -> str | None:
+    """The known mistake a malformed path points to: one point short, or an alignment that
+    starts right but ends on another target of the last window (the row's minimum)."""
     names = {m.name: m.description for m in mistakes_for("find_path")}
-    for symptom, name in PATH_MISTAKES.items():
-        if symptom in problem:
-            return f"This looks like a known mistake: {names[name]}."
+    points = [(int(i), int(j)) for i, j in path]
+    if len(points) == L - 1:
+        return f"This looks like a known mistake: {names['find_path_one_point_short']}."
+    if len(points) == L and points[0] == (0, 0) and points[-1][0] == L - 1 \
+            and points[-1][1] != T - 1:
+        return f"This looks like a known mistake: {names['find_path_ending_at_row_minimum']}."
     return None
 
 

@@ -177,3 +177,74 @@ def simple_net_shapes(student):
     if lengths != sorted(lengths):
         raise Mismatch("SimpleNet", {"widths": WIDTHS}, lengths,
                        problem="gives fewer windows for a wider image")
+
+
+# ---- the training loops: short seeded runs on data the grader makes (no font, no download) ----
+
+TRAINING_WORDS = ["cab", "dog", "ace", "bed"]
+
+
+def _cross_entropy_of(energies, labels) -> float:
+    """Mean cross-entropy of -energies (low energy = likely) against labels, in NumPy."""
+    logits = -np.asarray(energies, dtype=np.float64)
+    top = logits.max(axis=1, keepdims=True)
+    log_z = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+    return float((log_z - logits[np.arange(len(labels)), labels]).mean())
+
+
+def _trained_outputs(student, function: str, data_spec: dict, epochs: int, probes):
+    """Run the student's training loop on the grader's network and data; the network's
+    energies at each probe input before (built here, same seed) and after training."""
+    from autograder.sandbox.builders import build
+
+    network = {"__build__": "window_net", "seed": 1}
+    inputs = {"model": network, "epochs": epochs, "data": data_spec,
+              "criterion": {"__build__": "notebook_cross_entropy"},
+              "optimizer": {"__build__": "adam", "of": 0, "lr": 1e-2}}
+    model = build(network)
+    with torch.no_grad():
+        before = [model(probe).numpy() for probe in probes]
+    projections = [{"kind": "argument_outputs", "argument": 0, "x": probe} for probe in probes]
+    after = student.call_projected(function, projections, **inputs)
+    shown = {"epochs": epochs, "data": data_spec}
+    return before, [np.asarray(a, dtype=np.float64) for a in after], shown
+
+
+@check()
+def train_model_learns(student):
+    """Three epochs on 64 noisy characters lower the first window's cross-entropy."""
+    from autograder.sandbox.builders import build
+
+    data = {"__build__": "character_loader", "n": 64}
+    images, labels = (torch.cat(part) for part in zip(*build(data)))
+    before, after, shown = _trained_outputs(student, "train_model", data, 3, [images])
+    start = _cross_entropy_of(before[0][:, 0, :], labels.numpy())
+    end = _cross_entropy_of(after[0][:, 0, :], labels.numpy())
+    if not end < 0.7 * start:
+        raise Mismatch("train_model", shown, end, problem="does not train the model: the "
+                       f"cross-entropy of the first window went from {start:.4f} to {end:.4f}")
+
+
+@check()
+def train_ebm_model_learns(student):
+    """Eight epochs on four word images lower, in every window, the cross-entropy of the
+    word's best-fitting target (a bound on the path loss that needs no alignment)."""
+    from autograder.sandbox.builders import word_image
+
+    data = {"__build__": "word_loader", "words": TRAINING_WORDS}
+    images = [word_image(word) for word in TRAINING_WORDS]
+    before, after, shown = _trained_outputs(student, "train_ebm_model", data, 8, images)
+
+    def fit(outputs):
+        total = []
+        for word, energies in zip(TRAINING_WORDS, outputs):
+            targets = sorted({ord(letter) - ord("a") for letter in word} | {26})
+            windows = energies[0]
+            per_target = [_cross_entropy_of(windows, np.full(len(windows), t)) for t in targets]
+            total.append(min(per_target))
+        return float(np.mean(total))
+
+    start, end = fit(before), fit(after)
+    if not end < 0.7 * start:
+        raise Mismatch("train_ebm_model", shown, end, problem="does not train the model: the "
+                       f"cross-entropy of the windows went from {start:.4f} to {end:.4f}")
