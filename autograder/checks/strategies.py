@@ -80,9 +80,6 @@ def contrastive_cases(draw, *, grads: bool = False, margin: bool = True,
 
 # ---- the final assignment: points in the plane, mixtures, models, importance samples ----
 
-FAR = 1e3
-
-
 def points(n, magnitude: float = 15.0):
     """(n, 2) points with coordinates in [-magnitude, magnitude]."""
     return arrays(np.float64, (n, 2), elements=reals(magnitude))

@@ -47,10 +47,6 @@ def _leaf(values):
     return torch.as_tensor(values, dtype=torch.float64).clone().requires_grad_(True)
 
 
-def _long(values):
-    return torch.as_tensor(values).long()
-
-
 class WindowNet(nn.Module):
     """The grader's own sliding-window network for the OCR notebook's training loops:
     x (B, 1, 32, W) -> energies (B, (W - 18) // 4 + 1, 27), seeded."""
@@ -104,7 +100,6 @@ BUILDERS = {
     "generator": _generator,
     "energy_net": ShallowEnergyNet,
     "leaf": _leaf,
-    "long": _long,
     "window_net": WindowNet,
     "character_loader": _character_loader,
     "word_loader": _word_loader,
