@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pkgutil
 import shutil
 import textwrap
 from pathlib import Path
 
 from autograder.engine.config import Assignment
 from autograder.engine.grading import GradingResult, grade
-from reference.mistakes import TOPICS, all_mistakes
+import reference
+from reference.mistakes import all_mistakes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +29,9 @@ def reference_submission(folder: Path, assignment: Assignment, mistakes=(), extr
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copytree(ROOT / "reference", folder / package,
                     ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
-    lines = [f"from {package}.{topic} import *  # noqa: F401,F403" for topic in TOPICS]
+    topics = [module.name for module in pkgutil.iter_modules(reference.__path__)
+              if module.name != "mistakes"]
+    lines = [f"from {package}.{topic} import *  # noqa: F401,F403" for topic in topics]
     by_name = {entry.name: entry for entry in all_mistakes()}
     for name in mistakes:
         entry = by_name[name]

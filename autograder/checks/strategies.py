@@ -194,3 +194,46 @@ def alignments(draw, L: int, T: int) -> list[int]:
     """A valid alignment of L windows to T <= L targets: 0 at the start, T-1 at the end."""
     steps = draw(st.permutations([1] * (T - 1) + [0] * (L - T)))
     return [int(j) for j in np.concatenate([[0], np.cumsum(steps)])]
+
+
+# ---- a3: weight vectors, latent energy tables, small vectors and dictionaries ----
+
+
+@st.composite
+def linear_cases(draw):
+    """{"w", "x", "y"} with y in {-1, +1}; w.x = 0 exactly in some cases (w or x zero)."""
+    d = draw(st.integers(1, 5))
+    w = draw(arrays(np.float64, d, elements=reals(MODERATE)))
+    x = draw(arrays(np.float64, d, elements=reals(MODERATE)))
+    if draw(st.booleans()) and draw(st.booleans()):
+        x = np.zeros(d)
+    return {"w": as_tensor(w), "x": as_tensor(x), "y": draw(st.sampled_from([-1.0, 1.0]))}
+
+
+@st.composite
+def latent_tables(draw, *, beta: bool = True, large: bool = False):
+    """{"G": (n_y, n_z)[, "beta"]}."""
+    n_y, n_z = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    table = (draw(large_energy_vectors(n_y * n_z)).reshape(n_y, n_z) if large
+             else draw(arrays(np.float64, (n_y, n_z), elements=reals(MODERATE))))
+    case = {"G": as_tensor(table)}
+    if beta:
+        case["beta"] = draw(large_betas() if large else moderate_betas())
+    return case
+
+
+def _coordinates(magnitude: float):
+    """Zero or at least 1e-3 in size: a dictionary atom of size 1e-28 is degenerate data,
+    which no float32 solver can be asked to handle."""
+    return reals(magnitude).filter(lambda value: value == 0 or abs(value) >= 1e-3)
+
+
+@st.composite
+def dictionary_cases(draw, *, lam: bool = True):
+    """{"y": (d,), "W": (d, k)[, "lam"]} for sparse coding and k-means."""
+    d, k = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    case = {"y": as_tensor(draw(arrays(np.float64, d, elements=_coordinates(5.0)))),
+            "W": as_tensor(draw(arrays(np.float64, (d, k), elements=_coordinates(3.0))))}
+    if lam:
+        case["lam"] = draw(st.floats(0.0625, 4.0, width=32))
+    return case

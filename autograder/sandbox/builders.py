@@ -96,7 +96,22 @@ def _notebook_cross_entropy():
     return lambda energies, labels: torch.nn.functional.cross_entropy(-energies, labels)
 
 
+def _quadratic_energy(A, b):
+    """E(y) = 1/2 |A y - b|^2: a callable energy for gradient-descent inference."""
+    A, b = torch.as_tensor(A, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+    return lambda y: 0.5 * ((A.to(y.dtype) @ y - b.to(y.dtype)) ** 2).sum()
+
+
+def _network_energy(w1, b1, w2):
+    """E(y) = w2 . tanh(W1 y + b1) + 1/2 |y|^2: a small network's energy, bounded below."""
+    w1, b1, w2 = (torch.as_tensor(v, dtype=torch.float64) for v in (w1, b1, w2))
+    return lambda y: (w2.to(y.dtype) @ torch.tanh(w1.to(y.dtype) @ y + b1.to(y.dtype))
+                      + 0.5 * (y ** 2).sum())
+
+
 BUILDERS = {
+    "quadratic_energy": _quadratic_energy,
+    "network_energy": _network_energy,
     "generator": _generator,
     "energy_net": ShallowEnergyNet,
     "leaf": _leaf,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 TOPICS = ("energy_models", "contrastive_losses", "gmm", "kde", "importance_sampling",
-          "variational_inference", "structured_prediction")
+          "variational_inference", "structured_prediction", "ebm_losses",
+          "linear_models", "latent_variables")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@ import torch
 from reference import energy_models as ref
 from reference.mistakes import mistake
 
+LECTURE_SIGN = ("the free energy has the opposite sign: the grader uses the standard "
+                "F = -(1/beta) log sum exp(-beta E), which tends to min E as beta grows (the "
+                "lecture writes the other sign in one place)")
+
 
 @mistake("gibbs_distribution", "the energies have the wrong sign: p(y|x) is proportional to "
          "exp(-beta F(x, y)), so low energy means high probability")
@@ -72,3 +76,8 @@ def nll_grad_times_beta(energies, energy_grads, y, beta):
 def nll_grad_without_stabilisation(energies, energy_grads, y, beta):
     weights = torch.exp(-beta * energies)
     return energy_grads[y] - (weights / weights.sum()) @ energy_grads
+
+
+@mistake("free_energy", LECTURE_SIGN)
+def free_energy_with_lecture_sign(energies, beta):
+    return -ref.free_energy(energies, beta)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given
+from hypothesis import strategies as st
 
 from autograder.checks.conditioning import probability_rtol
-from autograder.checks.hidden.common import matches_reference
+from autograder.checks.hidden.common import comparison, matches_reference
 from autograder.checks.strategies import energy_cases
 from autograder.engine.checks import check
 from autograder.engine.compare import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
@@ -76,3 +77,16 @@ def nll_grad_value(student, case):
 def nll_grad_stability(student, case):
     matches_reference(student, "nll_loss_grad", ref.nll_loss_grad, case,
                       _nll_grad_tolerance(case), unstable_hint=UNSTABLE)
+
+
+# ---- a3: free energy and partition function ----
+
+free_energy_value = comparison("free_energy", ref.free_energy, energy_cases(), _nll_tolerance,
+                               unstable_hint=UNSTABLE)
+free_energy_stability = comparison("free_energy", ref.free_energy, energy_cases(large=True),
+                                   _nll_tolerance, unstable_hint=UNSTABLE)
+partition_function_value = comparison(
+    "partition_function", ref.partition_function,
+    energy_cases(sizes=st.integers(1, 6)).filter(
+        lambda case: case["beta"] * float(case["energies"].abs().max()) <= 60),
+    lambda case: Tolerance(atol=0.0, rtol=probability_rtol(case["energies"], case["beta"])))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from autograder.checks.conditioning import probability_rtol
 from autograder.checks.strategies import energy_cases
 from autograder.engine.checks import check
-from autograder.engine.compare import as_float_array
+from autograder.engine.compare import Tolerance, as_float_array, expect_close
 from autograder.engine.outcomes import Mismatch
 
 
@@ -117,3 +117,50 @@ def _two_classes_push_the_right_way(student, case) -> None:
         raise Mismatch("nll_loss_grad", case, got,
                        problem="with two classes should be c * (dF_y/dW - dF_other/dW) "
                                f"with c = 1 - p(y|x) in [0, 1]; here c = {c:.4g}")
+
+
+# ---- a3: inference, free energy and partition function over a discrete answer set ----
+
+
+@check()
+@given(case=energy_cases())
+def map_inference_is_an_argmin(student, case):
+    """The returned answer has the lowest energy (any of them on ties)."""
+    energies = case["energies"].numpy()
+    inputs = {"energies": case["energies"]}
+    got = student.call("map_inference", **inputs)
+    if not isinstance(got, int) or not 0 <= got < len(energies) or energies[got] != energies.min():
+        raise Mismatch("map_inference", inputs, got, int(np.argmin(energies)),
+                       problem="does not return the index of a lowest energy (an int)")
+
+
+@check()
+@given(case=energy_cases())
+def free_energy_lies_below_the_minimum(student, case):
+    """min E - log(n) / beta <= F <= min E: the free energy is a soft minimum."""
+    energies, beta = case["energies"].numpy(), case["beta"]
+    got = float(as_float_array("free_energy", student.call("free_energy", **case), (), case))
+    low, high = energies.min() - np.log(len(energies)) / beta, energies.min()
+    slack = 1e-4 * (1 + np.abs(energies).max())
+    if not low - slack <= got <= high + slack:
+        raise Mismatch("free_energy", case, got, problem=f"is not between min E - log(n)/beta "
+                       f"= {low:.6g} and min E = {high:.6g}: F = -(1/beta) log sum exp(-beta E) "
+                       "is a soft minimum of the energies")
+
+
+@check()
+@given(case=energy_cases(), shift=st.floats(-5.0, 5.0, width=32))
+def partition_function_scales_with_shifts(student, case, shift):
+    """Z >= exp(-beta min E), and Z(E + c) = Z(E) exp(-beta c)."""
+    energies, beta = case["energies"].numpy(), case["beta"]
+    if beta * (np.abs(energies).max() + abs(shift)) > 60:
+        return  # Z may overflow there: the contract grades it only where it is finite
+    z = float(as_float_array("partition_function", student.call("partition_function", **case),
+                             (), case))
+    if not z >= np.exp(-beta * energies.min()) * (1 - 1e-5):
+        raise Mismatch("partition_function", case, z, problem="is smaller than its largest term "
+                       "exp(-beta min E)")
+    moved = dict(case, energies=case["energies"] + shift)
+    expect_close("partition_function", student.call("partition_function", **moved),
+                 z * np.exp(-beta * shift), inputs=moved, tolerance=Tolerance(0, 1e-4),
+                 problem="does not scale by exp(-beta c) when c is added to every energy")

@@ -1,0 +1,19 @@
+"""Hidden checks for the gradients of a3's linear models against the reference."""
+from __future__ import annotations
+
+from autograder.checks.hidden.common import comparison
+from autograder.checks.strategies import linear_cases
+from autograder.engine.compare import float32_tolerance
+from reference import linear_models as ref
+
+
+def _tolerance(case):
+    return float32_tolerance((1 + float(case["x"].abs().max())) ** 2
+                             * (1 + float(case["w"].abs().max())))
+
+
+linear_regression_value = comparison("linear_regression_grad", ref.linear_regression_grad,
+                                     linear_cases(), _tolerance)
+perceptron_value = comparison("perceptron_grad", ref.perceptron_grad, linear_cases(), _tolerance)
+logistic_value = comparison("logistic_regression_grad", ref.logistic_regression_grad,
+                            linear_cases(), _tolerance)

@@ -1,0 +1,85 @@
+"""a3 graded both ways: the reference and solutions in other styles score full marks, the
+template 0, and each named mistake loses exactly the parts below with its own message."""
+from __future__ import annotations
+
+import pytest
+
+from reference.mistakes import all_mistakes
+from tests.support import ROOT, grade_folder, only_questions, outcomes, reference_submission
+
+QUESTION_OF = {"free_energy": "t.free", "margin_loss": "t.hinge", "perceptron_grad": "t.percgrad",
+               "logistic_regression_grad": "t.logreg", "latent_free_energy": "t.latF",
+               "sparse_coding_free_energy": "a3.5b", "kmeans_free_energy": "a3.5e"}
+
+MISTAKE_TABLE = [
+    ("free_energy_with_lecture_sign", {"public.energy_models.free_energy_lies_below_the_minimum",
+                                       "hidden.energy_models.free_energy_value",
+                                       "hidden.energy_models.free_energy_stability"}),
+    ("margin_over_all_answers", {"public.ebm_losses.margin_loss_is_a_hinge_on_the_best_wrong_answer",
+                                 "hidden.ebm_losses.margin_value"}),
+    # sign(0) only matters where w.x = 0, which no property of the public check pins down.
+    ("perceptron_grad_sign_zero_positive", {"hidden.linear_models.perceptron_value"}),
+    ("logistic_grad_with_zero_one_labels", {
+        "public.linear_models.logistic_regression_grad_matches_differences",
+        "hidden.linear_models.logistic_value"}),
+    ("latent_free_energy_with_lecture_sign", {
+        "public.latent_variables.latent_free_energy_is_a_soft_minimum",
+        "hidden.latent_variables.latent_free_energy_value",
+        "hidden.latent_variables.latent_free_energy_stability"}),
+    # Its z attains its F: only the comparison with the true minimum can see it.
+    ("sparse_coding_without_lambda", {"public.latent_variables.sparse_code_attains_its_free_energy",
+                                      "hidden.latent_variables.sparse_coding_reaches_the_minimum"}),
+    ("kmeans_distance_not_squared", {"public.latent_variables.kmeans_picks_the_nearest_centroid",
+                                     "hidden.latent_variables.kmeans_value"}),
+]
+
+
+@pytest.fixture(scope="module")
+def a3():
+    from autograder.engine.config import load_assignment
+
+    return load_assignment("a3")
+
+
+def test_every_known_mistake_is_in_the_table():
+    assert {name for name, _ in MISTAKE_TABLE} == {
+        m.name for m in all_mistakes() if m.function in QUESTION_OF}
+
+
+@pytest.mark.parametrize("name,failing", MISTAKE_TABLE, ids=[name for name, _ in MISTAKE_TABLE])
+def test_known_mistake_loses_its_parts_and_is_named(tmp_path, a3, name, failing):
+    entry = {m.name: m for m in all_mistakes()}[name]
+    assignment = only_questions(a3, [QUESTION_OF[entry.function]])
+    result = grade_folder(reference_submission(tmp_path, a3, [name]), assignment)
+    graded = outcomes(result)
+    assert {check for check, (passed, _) in graded.items() if not passed} == failing, graded
+    for check in failing:
+        if check.startswith("hidden."):
+            feedback = " ".join(graded[check][1].split())
+            assert "known mistake" in feedback and entry.description in feedback, feedback
+
+
+def test_a_student_who_followed_the_lectures_sign_is_told_what_the_grader_expects(tmp_path, a3):
+    result = grade_folder(reference_submission(tmp_path, a3, ["free_energy_with_lecture_sign"]),
+                          only_questions(a3, ["t.free"]))
+    feedback = " ".join(outcomes(result)["hidden.energy_models.free_energy_value"][1].split())
+    assert "the grader uses the standard F = -(1/beta) log sum exp(-beta E)" in feedback
+    assert "lecture" in feedback
+
+
+def test_reference_scores_full_marks(tmp_path, a3):
+    result = grade_folder(reference_submission(tmp_path, a3), a3)
+    assert [p.feedback for p in result.parts if not p.passed] == []
+    assert result.score == a3.points == 100
+
+
+@pytest.mark.parametrize("style", ["torch_style", "numpy_style", "float32_style"])
+def test_correct_solutions_in_other_styles_score_full_marks(a3, style):
+    result = grade_folder(ROOT / "tests" / "submissions" / "a3" / style, a3)
+    assert [p.feedback for p in result.parts if not p.passed] == []
+
+
+def test_template_scores_zero_with_not_implemented_everywhere(a3):
+    result = grade_folder(ROOT / "student_template", a3)
+    assert result.score == 0
+    assert all("not implemented" in part.feedback for part in result.parts)
