@@ -87,9 +87,9 @@ def grade(assignment: Assignment, submission_dir: Path, *,
                      for part in question.parts]
             result.parts.extend(parts)
             if any(part.ran and not part.passed for part in parts):
-                # A question that failed may have left the worker in any state (threads,
-                # patched modules, a desynchronised channel): the next one starts afresh.
-                client.stop()
+                # A question that failed may have left the channel out of turn (threads
+                # answering for the worker): such a worker is replaced before the next one.
+                client.check_health()
         if client.load_output:
             result.notes.append(f"Your file printed while loading:\n{client.load_output}")
     result.execution_time = time.monotonic() - started

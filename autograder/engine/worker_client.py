@@ -155,6 +155,19 @@ class WorkerClient:
             request["project"] = projections
         return self._exchange(request, timeout)
 
+    def check_health(self, timeout: float = 5.0) -> None:
+        """Stop a worker that no longer answers in turn (threads writing to the channel, a
+        patched protocol): a nonce must come back in the very next answer."""
+        if self.process is None:
+            return
+        nonce = os.urandom(8).hex()
+        try:
+            reply = self._exchange({"op": "ping", "nonce": nonce}, timeout)
+        except WorkerDied:
+            return
+        if reply.get("nonce") != nonce:
+            self.stop()
+
     def _exchange(self, request: dict, timeout: float) -> dict:
         deadline = time.monotonic() + timeout
 

@@ -211,7 +211,7 @@ class Worker:
         if op == "call":
             return self.call(request)
         if op == "ping":
-            return {"ok": True}
+            return {"ok": True, "nonce": request.get("nonce")}
         return {"ok": False, "error_type": "Protocol", "error": f"unknown op {op!r}"}
 
 
