@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from reference.mistakes import all_mistakes
-from tests.support import ROOT, grade_folder, only_questions, outcomes, reference_submission
+from tests.support import (ROOT, assert_full_marks, assert_mistakes_cost_exactly,
+                           assert_not_implemented_everywhere, grade_folder, only_questions,
+                           outcomes, reference_submission)
 
 QUESTION_OF = {
     "gmm_means": "1.1", "sample_gmm": "1.1", "gmm_log_density": "1.1",
@@ -123,15 +125,7 @@ def test_every_known_mistake_is_in_the_table():
 
 @pytest.mark.parametrize("name,failing", MISTAKE_TABLE, ids=[name for name, _ in MISTAKE_TABLE])
 def test_known_mistake_loses_its_parts_and_is_named(tmp_path, final, name, failing):
-    entry = {m.name: m for m in all_mistakes()}[name]
-    assignment = only_questions(final, [QUESTION_OF[entry.function]])
-    result = grade_folder(reference_submission(tmp_path, final, [name]), assignment)
-    graded = outcomes(result)
-    assert {check for check, (passed, _) in graded.items() if not passed} == failing, graded
-    for check in failing:
-        if check.startswith("hidden."):
-            feedback = " ".join(graded[check][1].split())
-            assert "known mistake" in feedback and entry.description in feedback, feedback
+    assert_mistakes_cost_exactly(tmp_path, final, QUESTION_OF, [name], failing)
 
 
 @pytest.mark.parametrize("mistake", list(WRONG_SAMPLERS))
@@ -145,23 +139,17 @@ def test_wrong_samplers_fail_the_statistical_test(tmp_path, final, mistake):
 
 
 def test_reference_scores_full_marks(tmp_path, final):
-    result = grade_folder(reference_submission(tmp_path, final), final)
-    assert [p.feedback for p in result.parts if not p.passed] == []
-    assert result.score == final.points == 120
+    assert final.points == 120
+    assert_full_marks(reference_submission(tmp_path, final), final)
 
 
 @pytest.mark.parametrize("style", ["torch_style", "numpy_style", "float32_style"])
 def test_correct_solutions_in_other_styles_score_full_marks(final, style):
-    result = grade_folder(ROOT / "tests" / "submissions" / "final" / style, final)
-    assert [p.feedback for p in result.parts if not p.passed] == []
-    assert result.score == 120
+    assert_full_marks(ROOT / "tests" / "submissions" / "final" / style, final)
 
 
 def test_template_scores_zero_with_not_implemented_everywhere(final):
-    result = grade_folder(ROOT / "student_template", final)
-    assert result.score == 0
-    for part in result.parts:
-        assert "not implemented" in part.feedback, part.feedback
+    assert_not_implemented_everywhere(final)
 
 
 def test_constant_answers_earn_nothing(final):

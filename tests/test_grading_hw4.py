@@ -10,7 +10,9 @@ from __future__ import annotations
 import pytest
 
 from reference.mistakes import all_mistakes, mistakes_for
-from tests.support import ROOT, grade_folder, only_questions, outcomes, reference_submission
+from tests.support import (ROOT, assert_full_marks, assert_mistakes_cost_exactly,
+                           assert_not_implemented_everywhere, grade_folder, only_questions,
+                           outcomes, reference_submission)
 
 # Which question grades each function (the homework's numbering).
 QUESTION_OF = {
@@ -83,40 +85,21 @@ def test_every_known_mistake_is_in_the_table():
 
 @pytest.mark.parametrize("names,failing", MISTAKE_TABLE, ids=["+".join(n) for n, _ in MISTAKE_TABLE])
 def test_known_mistake_loses_its_parts_and_is_named(tmp_path, hw4, names, failing):
-    by_name = {entry.name: entry for entry in all_mistakes()}
-    entries = [by_name[name] for name in names]
-    questions = {QUESTION_OF[entry.function] for entry in entries}
-    assignment = only_questions(hw4, questions)
-    result = grade_folder(reference_submission(tmp_path, hw4, names), assignment)
-    graded = outcomes(result)
-    assert {check for check, (passed, _) in graded.items() if not passed} == failing, graded
-    lost = sum(part.part.points for part in result.parts if part.part.check in failing)
-    assert result.score == pytest.approx(assignment.points - lost)
-    descriptions = {entry.description for entry in entries}
-    for check in failing:
-        if check.startswith("hidden."):
-            feedback = graded[check][1]
-            assert "known mistake" in feedback and any(d in feedback for d in descriptions), feedback
+    assert_mistakes_cost_exactly(tmp_path, hw4, QUESTION_OF, names, failing)
 
 
 def test_reference_scores_full_marks(tmp_path, hw4):
-    result = grade_folder(reference_submission(tmp_path, hw4), hw4)
-    assert [p.feedback for p in result.parts if not p.passed] == []
-    assert result.score == hw4.points == 27
+    assert hw4.points == 27
+    assert_full_marks(reference_submission(tmp_path, hw4), hw4)
 
 
 @pytest.mark.parametrize("style", ["numpy_style", "loops_style", "float32_style"])
 def test_correct_solutions_in_other_styles_score_full_marks(hw4, style):
-    result = grade_folder(ROOT / "tests" / "submissions" / "hw4" / style, hw4)
-    assert [p.feedback for p in result.parts if not p.passed] == []
-    assert result.score == 27
+    assert_full_marks(ROOT / "tests" / "submissions" / "hw4" / style, hw4)
 
 
 def test_template_scores_zero_with_not_implemented_everywhere(hw4):
-    result = grade_folder(ROOT / "student_template", hw4)
-    assert result.score == 0
-    for part in result.parts:
-        assert "not implemented" in part.feedback, part.feedback
+    assert_not_implemented_everywhere(hw4)
 
 
 def test_every_mistake_message_is_specific():

@@ -8,7 +8,9 @@ import dataclasses
 import pytest
 
 from reference.mistakes import all_mistakes
-from tests.support import ROOT, grade_folder, only_questions, outcomes, reference_submission
+from tests.support import (assert_full_marks, assert_mistakes_cost_exactly,
+                           assert_not_implemented_everywhere, grade_folder, only_questions,
+                           reference_submission)
 
 QUESTION_OF = {"build_path_matrix": "2.pm", "build_ce_matrix": "2.ce", "path_energy": "2.pe",
                "find_path": "2.viterbi", "indices_to_str": "2.decode"}
@@ -46,21 +48,11 @@ def test_every_known_mistake_is_in_the_table():
 
 @pytest.mark.parametrize("name,failing", MISTAKE_TABLE, ids=[name for name, _ in MISTAKE_TABLE])
 def test_known_mistake_loses_its_parts_and_is_named(tmp_path, impl, name, failing):
-    entry = {m.name: m for m in all_mistakes()}[name]
-    assignment = only_questions(impl, [QUESTION_OF[entry.function]])
-    result = grade_folder(reference_submission(tmp_path, impl, [name]), assignment)
-    graded = outcomes(result)
-    assert {check for check, (passed, _) in graded.items() if not passed} == failing, graded
-    hidden = [check for check in failing if check.startswith("hidden.")]
-    for check in hidden:
-        feedback = " ".join(graded[check][1].split())
-        assert "known mistake" in feedback and entry.description in feedback, feedback
+    assert_mistakes_cost_exactly(tmp_path, impl, QUESTION_OF, [name], failing)
 
 
 def test_reference_notebook_scores_full_marks(tmp_path, impl):
-    result = grade_folder(reference_submission(tmp_path, impl), impl)
-    assert [p.feedback for p in result.parts if not p.passed] == []
-    assert result.score == impl.points
+    assert_full_marks(reference_submission(tmp_path, impl), impl)
 
 
 def test_a_py_file_of_the_same_name_is_accepted(tmp_path, impl):
@@ -71,9 +63,7 @@ def test_a_py_file_of_the_same_name_is_accepted(tmp_path, impl):
 
 
 def test_template_notebook_scores_zero_with_not_implemented_everywhere(impl):
-    result = grade_folder(ROOT / "student_template", impl)
-    assert result.score == 0
-    assert all("not implemented" in part.feedback for part in result.parts)
+    assert_not_implemented_everywhere(impl)
 
 
 WRONG_TRAINING = {
