@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,48 +22,12 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.engine.config import load_assignment  # noqa: E402
 from tests.support import reference_submission  # noqa: E402
-
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            tree.setdefault(parent, []).append(int(entry.name))
-    return tree
-
-
-def tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants."""
-    tree, total, todo = _children(), 0, [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-        except OSError:
-            pass
-        todo.extend(tree.get(pid, ()))
-    return total
-
+from bench.processes import run_sampled  # noqa: E402
 
 def measure(assignment: str, submission: Path, cpus: int) -> dict:
     results = Path(tempfile.mkdtemp(prefix="bench-")) / "results.json"
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [str(ROOT / "run_autograder"), "--assignment", assignment, "--submission",
-         str(submission), "--results", str(results)],
-        stdout=subprocess.DEVNULL, preexec_fn=lambda: os.sched_setaffinity(0, range(cpus)))
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
-        time.sleep(0.02)
-    wall = time.monotonic() - started
+    wall, peak = run_sampled([str(ROOT / "run_autograder"), "--assignment", assignment,
+                              "--submission", str(submission), "--results", str(results)], cpus)
     data = json.loads(results.read_text())
     return {"wall_seconds": round(wall, 2), "peak_mb": round(peak / 2**20, 1),
             "score": data["score"], "grading_seconds": data["execution_time"]}

@@ -11,6 +11,7 @@ import json
 import pkgutil
 import shutil
 import textwrap
+import zipfile
 from pathlib import Path
 
 from autograder.engine.config import Assignment
@@ -71,17 +72,32 @@ def outcomes(result: GradingResult) -> dict[str, tuple[bool, str]]:
     return {part.part.check: (part.passed, part.feedback) for part in result.parts}
 
 
-def gradescope_layout(base: Path, submission: Path) -> Path:
-    """/autograder as Gradescope lays it out, under ``base``: source/, run_autograder beside
+def gradescope_layout(base: Path, submission: Path, source: Path | None = None) -> Path:
+    """/autograder as Gradescope lays it out, under ``base``: source/ (a copy of ``source``,
+    an unzipped autograder zip, or else of this checkout's packages), run_autograder beside
     it, submission/ (a copy of ``submission``) and an empty results/. Returns the root."""
     root = base / "autograder"
-    for name in ("autograder", "reference"):
-        shutil.copytree(ROOT / name, root / "source" / name,
-                        ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "run_autograder", root / "run_autograder")
+    if source is None:
+        for name in ("autograder", "reference"):
+            shutil.copytree(ROOT / name, root / "source" / name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        shutil.copytree(source, root / "source")
+    shutil.copy2((source or ROOT) / "run_autograder", root / "run_autograder")
     shutil.copytree(submission, root / "submission")
     (root / "results").mkdir()
     return root
+
+
+def unzip(archive: Path, destination: Path) -> Path:
+    """Extract ``archive`` into ``destination`` as ``unzip`` does, permissions included
+    (``zipfile`` alone drops them, and the scripts of a Gradescope zip must stay executable)."""
+    with zipfile.ZipFile(archive) as opened:
+        for info in opened.infolist():
+            path = Path(opened.extract(info, destination))
+            if info.external_attr >> 16 & 0o777:
+                path.chmod(info.external_attr >> 16 & 0o777)
+    return destination
 
 
 def assert_mistakes_cost_exactly(folder: Path, assignment: Assignment, question_of: dict,
@@ -116,3 +132,64 @@ def assert_not_implemented_everywhere(assignment: Assignment) -> None:
     assert result.score == 0
     for part in result.parts:
         assert "not implemented" in part.feedback, part.feedback
+
+
+def template_functions(assignment: Assignment) -> list[str]:
+    """The functions a student fills in: those the assignment's template defines."""
+    import ast
+
+    source = (ROOT / "student_template" / assignment.submission).read_text()
+    if assignment.submission.endswith(".ipynb"):
+        source = "\n".join("".join(cell["source"]) for cell in json.loads(source)["cells"]
+                           if cell["cell_type"] == "code")
+    return sorted(node.name for node in ast.parse(source).body
+                  if isinstance(node, ast.FunctionDef))
+
+
+def gradescope_export(base: Path, assignment: Assignment, count: int = 50,
+                      variants=None) -> Path:
+    """A Gradescope export of ``count`` varied submissions, laid out as Gradescope zips it
+    (``base/assignment_1_export/`` with ``submission_metadata.yml`` and one folder per
+    submission): right answers (some in a subfolder), each known mistake of the assignment
+    alone, then pairs of them, the untouched template, a syntax error, a wrongly named file,
+    a group submission and a submitter with a non-ASCII name. ``variants`` picks others:
+    "correct", "template", "syntax_error", "wrong_name" or a tuple of mistake names."""
+    root = base / "assignment_1_export"
+    graded = set(template_functions(assignment))
+    mistakes = [entry.name for entry in all_mistakes() if entry.function in graded]
+    pairs = [(a, b) for index, a in enumerate(mistakes) for b in mistakes[index + 1:]
+             if next(e.function for e in all_mistakes() if e.name == a)
+             != next(e.function for e in all_mistakes() if e.name == b)]
+    variants = variants or ["correct", "correct_in_subfolder", "template", "syntax_error",
+                            "wrong_name", *[(name,) for name in mistakes], "correct", *pairs]
+    assert len(variants) >= count, f"only {len(variants)} variants for {assignment.name}"
+    metadata = []
+    for index, variant in enumerate(variants[:count]):
+        folder = root / f"submission_{1000 + index}"
+        _write_variant(folder, assignment, variant)
+        people = [(f"Student {index}", f"s{index}@university.edu", f"{100000 + index}")]
+        if index == 7:
+            people.append(("Partner Seven", "p7@university.edu", "200007"))
+        if index == 9:
+            people = [("Zoë Ångström", "zoe@university.edu", "100009")]
+        metadata.append(f"submission_{1000 + index}:\n  :submitters:\n" + "".join(
+            f"  - :name: {name}\n    :sid: '{sid}'\n    :email: {email}\n"
+            for name, email, sid in people)
+            + "  :created_at: 2026-11-20 23:59:00.000000000 -05:00\n  :score: 0.0\n")
+    (root / "submission_metadata.yml").write_text("".join(metadata), encoding="utf-8")
+    return root
+
+
+def _write_variant(folder: Path, assignment: Assignment, variant) -> None:
+    if variant == "correct_in_subfolder":
+        reference_submission(folder / "my_homework", assignment)
+    elif variant == "template":
+        folder.mkdir(parents=True)
+        shutil.copy(ROOT / "student_template" / assignment.submission, folder)
+    elif variant == "syntax_error":
+        reference_submission(folder, assignment, extra_code="def broken(:\n    pass\n")
+    elif variant == "wrong_name":
+        reference_submission(folder, assignment)
+        (folder / assignment.submission).rename(folder / f"my_{assignment.submission}")
+    else:
+        reference_submission(folder, assignment, () if variant == "correct" else variant)

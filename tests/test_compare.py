@@ -38,8 +38,14 @@ def test_several_values_are_compared_one_by_one():
 
 def test_every_matching_mistake_is_named():
     candidates = [("first", lambda: np.nan), ("second", lambda: 2.0), ("third", lambda: np.nan)]
-    assert recognise([np.array(np.nan)], LOOSE, candidates) == (
+    assert recognise([np.array(np.nan)], LOOSE, candidates) == ("first", "third")
+    assert recognise([np.array(5.0)], LOOSE, candidates) == ()
+    with pytest.raises(Mismatch) as several:
+        expect_close("f", np.nan, 1.0, inputs={}, tolerance=LOOSE, mistakes=candidates,
+                     unstable_hint="unused when a mistake is recognised")
+    assert str(several.value).endswith(
         "This looks like one of these known mistakes: first; or third.")
-    assert recognise([np.array(2.0)], LOOSE, candidates) == (
-        "This looks like a known mistake: second.")
-    assert recognise([np.array(5.0)], LOOSE, candidates) is None
+    with pytest.raises(Mismatch) as one:
+        expect_close("f", 2.0, 1.0, inputs={}, tolerance=LOOSE, mistakes=candidates)
+    assert one.value.mistakes == ("second",)
+    assert str(one.value).endswith("This looks like a known mistake: second.")

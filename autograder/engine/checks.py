@@ -61,6 +61,7 @@ class CheckOutcome:
     passed: bool
     feedback: str = ""
     internal_error: str | None = None
+    mistakes: tuple[str, ...] = ()  # the known mistakes recognised in a wrong answer
 
 
 def run_check(function: Callable, student, *, show_inputs: bool,
@@ -70,7 +71,8 @@ def run_check(function: Callable, student, *, show_inputs: bool,
     except Abort as abort:
         return CheckOutcome(False, abort.message)
     except Mismatch as mismatch:
-        return CheckOutcome(False, mismatch.feedback(show_inputs, show_expected))
+        return CheckOutcome(False, mismatch.feedback(show_inputs, show_expected),
+                            mistakes=mismatch.mistakes)
     except CallError as error:
         return CheckOutcome(False, error.feedback(show_inputs))
     except hypothesis.errors.Flaky:

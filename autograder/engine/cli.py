@@ -37,21 +37,19 @@ def _grade_command(args) -> int:
         results_path = args.results or Path("results.json")
     try:
         assignment = load_assignment(args.assignment or default_assignment())
-        if not gradescope:
-            submission = args.submission or assignment.example_submission
-            if args.submission is None:
-                print(f"No --submission given: grading the bundled example {submission}\n")
-        result = grading.grade(assignment, Path(submission))
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         results.write_results(results.failure_results(str(error)), results_path)
         return 2
-    except Exception as error:  # noqa: BLE001 - Gradescope must get a results.json regardless
+    if not gradescope:
+        submission = args.submission or assignment.example_submission
+        if args.submission is None:
+            print(f"No --submission given: grading the bundled example {submission}\n")
+    try:
+        result = results.grade_and_write(assignment, Path(submission), results_path)
+    except Exception:  # noqa: BLE001 - results.json says so; the traceback is for the staff
         traceback.print_exc()
-        results.write_results(results.failure_results(f"{type(error).__name__}: {error}"),
-                              results_path)
         return 1
-    results.write_results(results.gradescope_results(result), results_path)
     if not gradescope:
         print(report.render(result))
         print(f"\nresults.json written to {results_path}")
@@ -94,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--submission", type=Path, default=Path("."),
                        help="folder holding your file (default: the current folder)")
     check.set_defaults(run=_check_command)
+    try:
+        from autograder.staff.commands import add_commands
+    except ImportError:  # a student's handout has no staff commands
+        return parser
+    add_commands(commands, default_assignment)
     return parser
 
 

@@ -90,9 +90,9 @@ def _accepts(tolerance: Tolerance, got: list, expected: list) -> bool:
 
 
 def recognise(got: list, tolerance: Tolerance, candidates: Candidates,
-              canonical: Callable = lambda parts: parts) -> str | None:
-    """A sentence naming the known mistakes whose output ``got`` matches, if any: all of
-    them, since on one input several mistakes can give the same (often non-finite) value."""
+              canonical: Callable = lambda parts: parts) -> tuple[str, ...]:
+    """The descriptions of the known mistakes whose output ``got`` matches: all of them, since
+    on one input several mistakes can give the same (often non-finite) value."""
     matches = []
     for description, compute in candidates:
         with np.errstate(all="ignore"):
@@ -102,11 +102,7 @@ def recognise(got: list, tolerance: Tolerance, candidates: Candidates,
                 continue
         if _accepts(tolerance, got, value):
             matches.append(description)
-    if not matches:
-        return None
-    if len(matches) == 1:
-        return f"This looks like a known mistake: {matches[0]}."
-    return "This looks like one of these known mistakes: " + "; or ".join(matches) + "."
+    return tuple(matches)
 
 
 def expect_close(function: str, got, expected, *, inputs: dict, tolerance: Tolerance,
@@ -124,10 +120,10 @@ def expect_close(function: str, got, expected, *, inputs: dict, tolerance: Toler
     for accepted in (expected, *also_accept):
         if _accepts(tolerance, got_parts, canonical(_parts(accepted))):
             return got_parts
-    hint = recognise(got_parts, tolerance, mistakes, canonical)
+    recognised = recognise(got_parts, tolerance, mistakes, canonical)
     finite_expected = all(np.all(np.isfinite(part)) for part in expected_parts)
     if finite_expected and not all(np.all(np.isfinite(part)) for part in got_parts):
         raise Mismatch(function, inputs, got, expected, problem="returned inf or nan",
-                       hint=hint or unstable_hint)
-    raise Mismatch(function, inputs, got, expected, hint=hint,
+                       mistakes=recognised, hint=unstable_hint)
+    raise Mismatch(function, inputs, got, expected, mistakes=recognised,
                    problem=problem or "does not match the expected value")

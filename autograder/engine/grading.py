@@ -28,6 +28,9 @@ class PartResult:
     feedback: str
     output: str = ""
     ran: bool = True  # False for hidden parts where the hidden tests are not installed
+    mistakes: tuple[str, ...] = ()  # known mistakes recognised in a wrong answer
+    calls: int = 0  # calls of the student's code this part made
+    last_call: dict | None = None  # function, inputs, received (and expected, if compared)
 
     @property
     def passed(self) -> bool:
@@ -67,9 +70,12 @@ def _missing_file_feedback(folder: Path, filename: str) -> str:
     return f"{filename} was not found in your submission (it holds {listing})."
 
 
-def grade(assignment: Assignment, submission_dir: Path, *,
-          public_only: bool = False) -> GradingResult:
-    """Grade the submission in ``submission_dir``; hidden parts run only where installed."""
+def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = False,
+          reveal: bool = False) -> GradingResult:
+    """Grade the submission in ``submission_dir``; hidden parts run only where installed.
+
+    ``reveal`` (course staff only) puts the expected values and what the code printed into the
+    feedback of every part, whatever its visibility."""
     started = time.monotonic()
     path = next(filter(None, (find_submission(submission_dir, name) for name in
                               (assignment.submission, *assignment.alternatives))), None)
@@ -83,7 +89,7 @@ def grade(assignment: Assignment, submission_dir: Path, *,
     with WorkerClient(path, module=path.stem, sandbox=sandbox,
                       load_mode=assignment.load_mode) as client:
         for question in assignment.questions:
-            parts = [_grade_part(assignment, question, part, client, public_only)
+            parts = [_grade_part(assignment, question, part, client, public_only, reveal)
                      for part in question.parts]
             result.parts.extend(parts)
             if any(part.ran and not part.passed for part in parts):
@@ -97,7 +103,7 @@ def grade(assignment: Assignment, submission_dir: Path, *,
 
 
 def _grade_part(assignment: Assignment, question: Question, part: Part, client: WorkerClient,
-                public_only: bool) -> PartResult:
+                public_only: bool, reveal: bool) -> PartResult:
     if public_only and not part.public:
         return PartResult(question, part, 0.0, HIDDEN_NOT_HERE, ran=False)
     try:
@@ -109,10 +115,11 @@ def _grade_part(assignment: Assignment, question: Question, part: Part, client: 
     student = Student(client, assignment.submission, assignment.call_time_limit,
                       assignment.part_time_limit)
     outcome: CheckOutcome = run_check(check, student, show_inputs=True,
-                                      show_expected=part.visibility == "visible")
+                                      show_expected=reveal or part.visibility == "visible")
     if outcome.internal_error:
         print(f"internal error in {part.check}:\n{outcome.internal_error}", file=sys.stderr)
-    shows_output = part.public or assignment.show_output_of_hidden
+    shows_output = reveal or part.public or assignment.show_output_of_hidden
     output = student.output if shows_output else ""
     return PartResult(question, part, part.points if outcome.passed else 0.0,
-                      outcome.feedback, output)
+                      outcome.feedback, output, mistakes=outcome.mistakes,
+                      calls=student.calls, last_call=student.last_call)

@@ -59,7 +59,8 @@ class Mismatch(AssertionError):
     got: object
     expected: object = None
     problem: str = "does not match the expected value"
-    hint: str | None = None
+    mistakes: tuple[str, ...] = ()  # the known mistakes ``got`` matches (``compare.recognise``)
+    hint: str | None = None  # said when no known mistake is recognised
 
     def feedback(self, show_inputs: bool, show_expected: bool) -> str:
         where = f" for {format_inputs(self.inputs)}" if show_inputs and self.inputs else ""
@@ -69,7 +70,12 @@ class Mismatch(AssertionError):
         elif show_inputs:
             text += f": got {describe_value(self.got)}"
         text += "."
-        if self.hint:
+        if len(self.mistakes) == 1:
+            text += f" This looks like a known mistake: {self.mistakes[0]}."
+        elif self.mistakes:
+            text += (" This looks like one of these known mistakes: "
+                     + "; or ".join(self.mistakes) + ".")
+        elif self.hint:
             text += f" {self.hint}"
         return text
 

@@ -6,7 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from autograder.engine.grading import GradingResult
+from autograder.engine.config import Assignment
+from autograder.engine.grading import GradingResult, grade
 
 
 def _points(value: float) -> float:
@@ -72,3 +73,16 @@ def write_results(data: dict, path: Path) -> None:
         json.dump(data, stream, indent=2, sort_keys=True)
         stream.write("\n")
     os.replace(temporary, path)
+
+
+def grade_and_write(assignment: Assignment, submission: Path, path: Path) -> GradingResult:
+    """The one way from a submission to its ``results.json`` (Gradescope, a TA's grading, each
+    job of a regrade). If the grader itself fails, the results.json written says so, and the
+    error is raised again for the caller to report."""
+    try:
+        result = grade(assignment, Path(submission))
+    except Exception as error:
+        write_results(failure_results(f"{type(error).__name__}: {error}"), path)
+        raise
+    write_results(gradescope_results(result), path)
+    return result

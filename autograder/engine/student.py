@@ -28,6 +28,8 @@ class Student:
         self._output: list[str] = []
         self._output_size = 0
         self._output_cut = False
+        self.calls = 0
+        self.last_call: dict | None = None  # what a staff member's detail view shows
 
     @property
     def output(self) -> str:
@@ -64,9 +66,16 @@ class Student:
             raise Abort(f"'{function}' {death.reason} when called with "
                         f"{format_inputs(inputs)}.") from None
         self._keep_output(reply.get("output", ""))
+        self.calls += 1
+        self.last_call = {"function": function, "inputs": inputs, "received": reply.get("value")}
         if reply.get("ok"):
             return reply.get("value")
         return self._fail(function, inputs, reply)
+
+    def note_expected(self, value) -> None:
+        """Record what the last call should have returned (for the detail view)."""
+        if self.last_call is not None:
+            self.last_call["expected"] = value
 
     def _fail(self, function: str, inputs: dict, reply: dict):
         error_type = str(reply.get("error_type", "Error"))

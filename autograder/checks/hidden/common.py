@@ -21,6 +21,7 @@ def matches_reference(student, function: str, reference: Callable, case: dict,
     built = {name: build_all(value) for name, value in case.items()}
     expected = reference(**built)
     got = student.call(function, **case)
+    student.note_expected(_detached(expected))
     candidates = [(m.description, partial(_fresh_call, m.implementation, case))
                   for m in mistakes_for(function)]
     return expect_close(function, got, _detached(expected), inputs=case, tolerance=tolerance,

@@ -83,4 +83,4 @@ def sparse_coding_reaches_the_minimum(student, case):
         raise Mismatch("sparse_coding_free_energy", case, F, best,
                        problem=f"is not the minimum: F = {F:.6g}, objective at your z = "
                                f"{attained:.6g}",
-                       hint=recognise([np.asarray(F)], tolerance, candidates))
+                       mistakes=recognise([np.asarray(F)], tolerance, candidates))

@@ -1,0 +1,71 @@
+"""One submission in detail, for course staff: every part, hidden ones included, with the
+inputs of the last call, the value expected and the value received, the known mistakes
+recognised, and everything the code printed."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from autograder.engine.config import Assignment
+from autograder.engine.formatting import describe_value, format_inputs
+from autograder.engine.grading import GradingResult, PartResult, grade
+from autograder.staff.export import ExportError, Submission, read_export
+
+INDENT = " " * 8
+WIDTH = 100
+
+
+def detail(assignment: Assignment, submission: Path) -> str:
+    return render(grade(assignment, submission, reveal=True))
+
+
+def find_in_export(export: Path, who: str, unpack_to: Path) -> Submission:
+    """The one submission of ``export`` whose id, or a submitter's name, email or sid,
+    contains ``who`` (ignoring case)."""
+    needle = who.lower()
+    found = [s for s in read_export(export, unpack_to)
+             if needle in s.id.lower() or any(needle in value.lower() for person in s.submitters
+                                               for value in (person.name, person.email, person.sid))]
+    if len(found) != 1:
+        listed = ", ".join(f"{s.id} ({s.describe('name') or 'no name'})" for s in found[:10])
+        raise ExportError(f"'{who}' matches {len(found)} submissions" +
+                          (f": {listed}" if found else ""))
+    return found[0]
+
+
+def render(result: GradingResult) -> str:
+    lines = [f"{result.assignment.title} ({result.assignment.name}), in detail",
+             f"submission: {result.submission or '(not found)'}", ""]
+    current = None
+    for part in result.parts:
+        if part.question is not current:
+            current = part.question
+            lines.append(f"{current.number} {current.title}")
+        lines.extend(_part(part))
+    lines += ["", f"Total: {result.score:g} / {result.assignment.points:g}", *result.notes]
+    return "\n".join(lines)
+
+
+def _part(part: PartResult) -> list[str]:
+    mark = "PASS" if part.passed else "FAIL"
+    lines = [f"  {mark} {part.score:g}/{part.part.points:g}  {part.part.name}  "
+             f"[{part.part.check}, {part.part.visibility}]"]
+    if part.feedback:
+        lines += _wrapped(part.feedback)
+    if part.mistakes:
+        lines += _wrapped("recognised: " + "; ".join(part.mistakes))
+    if part.last_call is not None:
+        call = part.last_call
+        text = (f"{part.calls} call{'s' * (part.calls != 1)}; the last: {call['function']}"
+                f"({format_inputs(call['inputs'])}) returned {describe_value(call['received'])}")
+        if "expected" in call:
+            text += f", expected {describe_value(call['expected'])}"
+        lines += _wrapped(text)
+    if part.output:
+        lines += [INDENT + "printed:", textwrap.indent(part.output.rstrip(), INDENT + "  ")]
+    return lines
+
+
+def _wrapped(text: str) -> list[str]:
+    return textwrap.fill(text, WIDTH, initial_indent=INDENT, subsequent_indent=INDENT,
+                         break_long_words=False).splitlines()

@@ -1,0 +1,107 @@
+"""Gradescope's "Export Submissions": one folder per submission plus ``submission_metadata.yml``.
+
+The export arrives as a zip or as the folder it unzips to. The metadata maps each submission
+folder (``submission_123``) to its submitters; Gradescope writes its keys as Ruby symbols
+(``:submitters:``, ``:name:``), which YAML reads as strings with a leading colon.
+"""
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+METADATA = "submission_metadata.yml"
+MAX_EXPORT_BYTES = 4 * 1024**3  # what a whole course's export could reasonably unpack to
+
+
+class ExportError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Submitter:
+    name: str
+    email: str
+    sid: str
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: str  # the folder's name, e.g. submission_123456
+    folder: Path
+    submitters: tuple[Submitter, ...]
+
+    def describe(self, field: str) -> str:
+        """One field of every submitter, joined (group submissions have several)."""
+        return "; ".join(getattr(person, field) for person in self.submitters)
+
+
+def read_export(path: Path, unpack_to: Path) -> list[Submission]:
+    """The submissions of an export folder or zip (unpacked into ``unpack_to``), in a stable
+    order. Folders the metadata does not list are graded too, with no submitter."""
+    path = Path(path)
+    if path.is_file():
+        path = _unpack(path, unpack_to)
+    root = _export_root(path)
+    metadata = _read_metadata(root / METADATA)
+    ids = set(metadata) | {child.name for child in root.iterdir() if child.is_dir()}
+    return [Submission(id, root / id, metadata.get(id, ())) for id in sorted(ids, key=_natural)]
+
+
+def _natural(name: str) -> tuple:
+    digits = "".join(ch for ch in name if ch.isdigit())
+    return (name.rstrip("0123456789"), int(digits) if digits else -1, name)
+
+
+def _export_root(path: Path) -> Path:
+    """The folder holding the metadata: the given one or, as Gradescope zips it, one below."""
+    if (path / METADATA).is_file():
+        return path
+    below = sorted(found.parent for found in path.glob(f"*/{METADATA}"))
+    if len(below) != 1:
+        raise ExportError(f"{path} is not a Gradescope export: no {METADATA} in it "
+                          "(or in exactly one folder below it)")
+    return below[0]
+
+
+def _read_metadata(path: Path) -> dict[str, tuple[Submitter, ...]]:
+    import yaml  # only the staff's regrade needs it, not Gradescope's grading
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ExportError(f"{path} is not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise ExportError(f"{path} should map submission folders to their metadata")
+    return {str(id): tuple(_submitter(person) for person in _field(entry, "submitters") or ())
+            for id, entry in data.items()}
+
+
+def _field(entry, name: str):
+    if not isinstance(entry, dict):
+        return None
+    return entry.get(f":{name}", entry.get(name))
+
+
+def _submitter(person) -> Submitter:
+    return Submitter(*(str(_field(person, key) or "") for key in ("name", "email", "sid")))
+
+
+def _unpack(archive: Path, destination: Path) -> Path:
+    """Unpack ``archive`` once (a resumed regrade reuses it), refusing entries that would land
+    outside ``destination`` and archives that unpack to more than MAX_EXPORT_BYTES."""
+    marker = destination / ".unpacked"
+    stamp = f"{archive.resolve()} {archive.stat().st_size} {archive.stat().st_mtime_ns}"
+    if marker.is_file() and marker.read_text() == stamp:
+        return destination
+    with zipfile.ZipFile(archive) as bundle:
+        members = bundle.infolist()
+        if sum(member.file_size for member in members) > MAX_EXPORT_BYTES:
+            raise ExportError(f"{archive} unpacks to more than {MAX_EXPORT_BYTES >> 30} GB")
+        for member in members:
+            name = PurePosixPath(member.filename)
+            if name.is_absolute() or ".." in name.parts:
+                raise ExportError(f"{archive} holds an unsafe path: {member.filename}")
+        bundle.extractall(destination)
+    marker.write_text(stamp)
+    return destination

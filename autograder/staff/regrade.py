@@ -1,0 +1,229 @@
+"""Regrade a whole Gradescope export, in parallel, resumably.
+
+Each submission is graded in a process of its own (the kill switch of a grading takes every
+descendant of its process), by ``results.grade_and_write``: the very function behind
+``run_autograder``, so a regrade gives each submission the score a single grading gives it.
+The processes are forked from a server that has already imported torch and the checks, which
+saves each grading a second or two of imports.
+
+What a regrade leaves in its output folder::
+
+    submissions/<id>/results.json   what Gradescope would have shown the student
+    submissions/<id>/grading.json   points, pass/fail and recognised mistakes of every part
+    submissions/<id>/grading.log    what the grader printed (internal errors, if any)
+    grades.csv, report.md, histogram.svg, and changes.md with --compare
+
+A submission whose grading.json exists and whose fingerprint (its files, the assignment, the
+grader's code) is unchanged is not graded again: an interrupted regrade resumes where it
+stopped, and a regrade after a fix of the reference or the checks grades everything anew.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+import traceback
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from autograder.engine import results
+from autograder.engine.config import Assignment, load_assignment
+from autograder.engine.grading import GradingResult
+from autograder.staff import summary
+from autograder.staff.export import Submission, read_export
+from autograder.staff.progress import Progress
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
+GRADED, MISSING, GRADER_ERROR, TIMED_OUT = "graded", "missing file", "grader error", "timed out"
+STOP_GRACE_SECONDS = 10
+
+
+def regrade(assignment_name: str, export: Path, out: Path, *, jobs: int | None = None,
+            timeout: float = 1800.0, compare_with: Path | None = None,
+            progress_stream=None) -> list[dict]:
+    """Grade every submission of ``export`` not graded yet, then write the CSV and the report
+    (and the changes since ``compare_with``); returns one record per submission."""
+    assignment = load_assignment(assignment_name)
+    out = Path(out)
+    submissions = read_export(export, out / "export")
+    fingerprints = {s.id: fingerprint(assignment, s.folder) for s in submissions}
+    pending = [s for s in submissions if _unfinished(_record(out, s.id, fingerprints[s.id]))]
+    if pending:
+        print(f"Grading {len(pending)} of {len(submissions)} submissions "
+              f"({len(submissions) - len(pending)} already graded) with "
+              f"{jobs or default_jobs()} processes.", file=progress_stream or sys.stderr)
+        _run_all(assignment, pending, out, fingerprints, jobs or default_jobs(), timeout,
+                 Progress(len(pending), "regrade", progress_stream))
+    records = [_record(out, s.id, fingerprints[s.id]) for s in submissions]
+    summary.write_all(assignment, submissions, records, out, compare_with)
+    return records
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def fingerprint(assignment: Assignment, folder: Path) -> str:
+    """Changes whenever the submission, the assignment or the grader's code changes."""
+    digest = hashlib.sha256(f"{assignment.name}\0{_grader_digest()}\0".encode())
+    for path in _files(folder):
+        digest.update(f"{path.relative_to(folder)}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+_GRADER_DIGEST: list[str] = []
+
+
+def _grader_digest() -> str:
+    """A digest of everything that decides a score: the engine, the checks, the reference
+    and the assignments' configuration (not this staff package)."""
+    if not _GRADER_DIGEST:
+        digest = hashlib.sha256()
+        for folder in ("autograder", "reference"):
+            for path in _files(PACKAGE_ROOT / folder):
+                if path.suffix in (".py", ".toml") and "staff" not in path.parts:
+                    digest.update(str(path.relative_to(PACKAGE_ROOT)).encode() + b"\0")
+                    digest.update(path.read_bytes())
+        _GRADER_DIGEST.append(digest.hexdigest())
+    return _GRADER_DIGEST[0]
+
+
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.rglob("*") if path.is_file()
+                  and "__pycache__" not in path.parts)
+
+
+def _folder(out: Path, submission_id: str) -> Path:
+    return out / "submissions" / submission_id
+
+
+def _record(out: Path, submission_id: str, expected_fingerprint: str) -> dict | None:
+    """The last grading of a submission, if it is still current: its results.json and its
+    grading.json (written last) exist, and nothing it depends on has changed since."""
+    folder = _folder(out, submission_id)
+    try:
+        record = json.loads((folder / "grading.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if record.get("fingerprint") != expected_fingerprint or not (folder / "results.json").is_file():
+        return None
+    return record
+
+
+def _unfinished(record: dict | None) -> bool:
+    """Never graded, out of date, or stopped by the grader's own failure (tried again)."""
+    return record is None or record["status"] in (GRADER_ERROR, TIMED_OUT)
+
+
+def _run_all(assignment: Assignment, pending: list[Submission], out: Path, fingerprints: dict,
+             jobs: int, timeout: float, progress: Progress) -> None:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograder.staff.regrade", *_check_modules(assignment)])
+    queue = list(reversed(pending))
+    running: dict[object, tuple] = {}  # sentinel -> (process, submission, started)
+    try:
+        while queue or running:
+            while queue and len(running) < jobs:
+                submission = queue.pop()
+                folder = _folder(out, submission.id)
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / "grading.json").unlink(missing_ok=True)
+                process = context.Process(target=_grade_one, args=(
+                    assignment.name, submission.folder, folder, fingerprints[submission.id]))
+                process.start()
+                running[process.sentinel] = (process, submission, time.monotonic())
+            for sentinel in wait(list(running), timeout=1.0):
+                process, submission, _ = running.pop(sentinel)
+                process.join()
+                progress.advance(problem=_settle(process, submission, out, fingerprints))
+            for sentinel, (process, submission, started) in list(running.items()):
+                if time.monotonic() - started > timeout:
+                    _stop(process)
+                    running.pop(sentinel)
+                    _write_failure(_folder(out, submission.id), fingerprints[submission.id],
+                                   TIMED_OUT, f"grading took longer than {timeout:g} s")
+                    progress.advance(problem=True)
+    except KeyboardInterrupt:
+        for process, _, _ in running.values():
+            _stop(process)
+        print("\nInterrupted: run the same command again to resume.", file=sys.stderr)
+        raise
+
+
+def _check_modules(assignment: Assignment) -> list[str]:
+    topics = {part.check.rpartition(".")[0] for q in assignment.questions for part in q.parts}
+    return sorted(f"autograder.checks.{topic}" for topic in topics)
+
+
+def _stop(process) -> None:
+    """SIGTERM first, so the grading closes its sandbox (killing the worker), then SIGKILL."""
+    process.terminate()
+    process.join(STOP_GRACE_SECONDS)
+    if process.is_alive():
+        process.kill()
+        process.join()
+
+
+def _settle(process, submission: Submission, out: Path, fingerprints: dict) -> bool:
+    """After a grading process ends: True if the submission could not be graded."""
+    record = _record(out, submission.id, fingerprints[submission.id])
+    if record is None:
+        _write_failure(_folder(out, submission.id), fingerprints[submission.id], GRADER_ERROR,
+                       f"the grading process ended with exit code {process.exitcode}")
+        return True
+    return _unfinished(record)
+
+
+def _grade_one(assignment_name: str, submission: Path, folder: Path, fingerprint: str) -> None:
+    """Runs in a process of its own: results.json first, then grading.json, which marks the
+    grading as finished."""
+    log = os.open(folder / "grading.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    signal.signal(signal.SIGTERM, _exit)
+    try:
+        result = results.grade_and_write(load_assignment(assignment_name), submission,
+                                         folder / "results.json")
+    except Exception as error:  # noqa: BLE001 - recorded, and retried by the next run
+        traceback.print_exc()
+        _write_failure(folder, fingerprint, GRADER_ERROR, f"{type(error).__name__}: {error}")
+        return
+    finally:
+        sys.stdout.flush()
+    results.write_results(grading_record(result, fingerprint), folder / "grading.json")
+
+
+def _exit(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through the sandbox, which kills the worker
+
+
+def grading_record(result: GradingResult, fingerprint: str) -> dict:
+    """What the CSV, the report and the comparison are made from."""
+    return {
+        "fingerprint": fingerprint,
+        "status": GRADED if result.submission is not None else MISSING,
+        "message": "",
+        "score": round(result.score, 6),
+        "max_score": round(result.assignment.points, 6),
+        "parts": [{"question": part.question.number, "part": part.part.name,
+                   "check": part.part.check, "points": part.part.points,
+                   "score": round(part.score, 6), "passed": part.passed,
+                   "mistakes": list(part.mistakes), "feedback": part.feedback}
+                  for part in result.parts],
+    }
+
+
+def _write_failure(folder: Path, fingerprint: str, status: str, message: str) -> None:
+    """A submission the grader could not grade: a results.json that says so, and a record."""
+    folder.mkdir(parents=True, exist_ok=True)
+    results.write_results(results.failure_results(message), folder / "results.json")
+    results.write_results({"fingerprint": fingerprint, "status": status, "message": message,
+                           "score": 0.0, "max_score": None, "parts": []},
+                          folder / "grading.json")

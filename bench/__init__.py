@@ -1,0 +1,1 @@
+"""Benchmarks: wall time and memory, measured outside the test suite."""

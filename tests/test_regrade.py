@@ -1,0 +1,233 @@
+"""The TA's regrade of a Gradescope export: the CSV, the report, resuming, --compare, and the
+promise that a regrade scores each submission exactly as a single grading does.
+
+The expected totals come from the hand-written mistake table of ``test_grading_hw4``, not
+from the grader."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.engine.config import load_assignment
+from autograder.staff import summary
+from autograder.staff.export import ExportError, read_export
+from autograder.staff.progress import Progress
+from autograder.staff.regrade import regrade
+from tests.support import ROOT, gradescope_export
+from tests.test_grading_hw4 import MISTAKE_TABLE
+
+COUNT = 50
+
+
+def _zip(folder: Path, archive: Path) -> Path:
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for path in sorted(folder.rglob("*")):
+            bundle.write(path, path.relative_to(folder.parent))
+    return archive
+
+
+def _snapshot(out: Path) -> dict[str, object]:
+    """Every file a regrade wrote; results.json without its execution time (a measurement)."""
+    files = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_file():
+            name = str(path.relative_to(out))
+            if path.name == "results.json":
+                data = json.loads(path.read_text())
+                data.pop("execution_time")
+                files[name] = data
+            else:
+                files[name] = path.read_bytes()
+    return files
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    return summary.read_csv(out / "grades.csv")
+
+
+def _part_points(assignment) -> dict[str, float]:
+    return {part.check: part.points for q in assignment.questions for part in q.parts}
+
+
+def test_regrade_of_an_export_then_resume_after_losing_half(tmp_path, capfd):
+    hw4 = load_assignment("hw4")
+    export = _zip(gradescope_export(tmp_path / "made", hw4, COUNT), tmp_path / "export.zip")
+    out = tmp_path / "regrade"
+    regrade("hw4", export, out, jobs=2)
+    rows = _rows(out)
+    assert len(rows) == COUNT
+    # Each variant's total, from the homework's points and the hand-written mistake table.
+    points = _part_points(hw4)
+    variants = {row["submission_id"]: row for row in rows.values()}
+    assert variants["submission_1000"]["total"] == "27"
+    assert variants["submission_1001"]["total"] == "27"  # in a subfolder
+    assert variants["submission_1002"]["total"] == "0"  # the template
+    assert variants["submission_1003"]["total"] == "0"  # a syntax error
+    assert variants["submission_1004"]["status"] == "missing file"
+    singles = {names[0]: failing for names, failing in MISTAKE_TABLE if len(names) == 1}
+    metadata = (export.parent / "made" / "assignment_1_export")
+    checked = 0
+    for submission_id, row in variants.items():
+        source = (metadata / submission_id / hw4.submission)
+        if not source.is_file():
+            continue
+        named = [line.split(" import ")[1].split(" as ")[0] for line in
+                 source.read_text().splitlines() if "reference.mistakes." in line]
+        if len(named) == 1 and named[0] in singles:
+            expected = 27 - sum(points[check] for check in singles[named[0]])
+            assert float(row["total"]) == pytest.approx(expected), (submission_id, named)
+            assert row["status"] == "graded"
+            checked += 1
+    assert checked >= 20
+    assert variants["submission_1007"]["name"] == "Student 7; Partner Seven"
+    assert variants["submission_1009"]["name"] == "Zoë Ångström"
+    # The report: pass rates per question, recognised mistakes, the histogram in two forms.
+    report = (out / "report.md").read_text()
+    assert f"{COUNT} submissions: 49 graded, 1 missing file." in report
+    assert "| 1.2.i | Gibbs distribution | 2 |" in report
+    assert "the energies have the wrong sign" in report
+    histogram = report.split("## Distribution of totals")[1]
+    assert sum(int(line.split()[-1]) for line in histogram.splitlines()
+               if line.startswith("[")) == COUNT
+    assert (out / "histogram.svg").read_text().startswith("<svg")
+    assert "regrade [" in capfd.readouterr().err  # the progress bar
+
+    before = _snapshot(out)
+    lost = sorted((out / "submissions").iterdir())[::2]
+    for folder in lost:
+        (folder / "results.json").unlink()
+    regrade("hw4", export, out, jobs=2)
+    assert f"Grading {len(lost)} of {COUNT} submissions" in capfd.readouterr().err
+    assert _snapshot(out) == before
+
+
+def test_a_regrade_scores_exactly_as_run_autograder(tmp_path):
+    variants = ["correct", "syntax_error", ("nll_without_inverse_beta",),
+                ("gibbs_with_energy_sign_flipped", "hinge_grad_sign_flipped")]
+    export = gradescope_export(tmp_path / "made", load_assignment("hw4"), 4, variants)
+    picked = [f"submission_{1000 + index}" for index in range(4)]
+    out = tmp_path / "regrade"
+    regrade("hw4", export, out, jobs=2)
+    for name in picked:
+        single = tmp_path / f"{name}.json"
+        subprocess.run([str(ROOT / "run_autograder"), "--assignment", "hw4", "--submission",
+                        str(export / name), "--results", str(single)], check=True,
+                       capture_output=True)
+        ours = json.loads((out / "submissions" / name / "results.json").read_text())
+        theirs = json.loads(single.read_text())
+        ours.pop("execution_time"), theirs.pop("execution_time")
+        assert ours == theirs
+
+
+def _tiny_export(tmp_path: Path) -> Path:
+    """Three cheap submissions: the template, a syntax error and a missing file."""
+    return gradescope_export(tmp_path / "made", load_assignment("hw4"), 3,
+                             ["template", "syntax_error", "wrong_name"])
+
+
+def test_compare_lists_every_changed_score_and_why(tmp_path, capsys):
+    export = _tiny_export(tmp_path)
+    out = tmp_path / "regrade"
+    regrade("hw4", export, out, jobs=1)
+    earlier = tmp_path / "earlier.csv"
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    rows[0]["1.2.ii"], rows[0]["total"] = "5", "5"  # the template once had 1.2.ii right
+    rows[1]["status"] = "grader error: out of memory"  # a past failure since fixed
+    rows.append({**rows[2], "submission_id": "submission_999", "name": "Gone Student"})
+    with earlier.open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    regrade("hw4", export, out, jobs=1, compare_with=earlier)
+    changes = (out / "changes.md").read_text()
+    assert "submission_1000 (Student 0): total 5 -> 0" in changes
+    assert "1.2.ii: 5 -> 0; 'is (1/beta) times a negative log-probability' fails " \
+           "('nll_loss' is not implemented yet" in changes
+    assert "submission_1001 (Student 1): total 0 -> 0" in changes
+    assert "status grader error: out of memory -> graded" in changes
+    assert "submission_999 (Gone Student): no longer in the export" in changes
+    assert "submission_1002" not in changes
+    regrade("hw4", export, out, jobs=1, compare_with=out / "grades.csv")
+    assert (out / "changes.md").read_text().endswith("No score changed.\n")
+
+
+def test_a_grading_that_takes_too_long_is_recorded_and_retried(tmp_path):
+    export = gradescope_export(tmp_path / "made", load_assignment("hw4"), 2,
+                               ["correct", "correct"])  # each takes seconds to grade
+    out = tmp_path / "regrade"
+    regrade("hw4", export, out, jobs=2, timeout=0.5)
+    rows = _rows(out)
+    assert {row["status"] for row in rows.values()} == {"timed out: grading took longer "
+                                                        "than 0.5 s"}
+    assert all(row["total"] == "" for row in rows.values())
+    results = json.loads((out / "submissions" / "submission_1000" / "results.json").read_text())
+    assert results["score"] == 0 and "longer than 0.5 s" in results["output"]
+    assert "2 submissions: 2 timed out." in (out / "report.md").read_text()
+    regrade("hw4", export, out, jobs=2)
+    assert [row["total"] for row in _rows(out).values()] == ["27", "27"]
+
+
+def test_the_command_line_regrades_and_shows_one_submission_in_detail(tmp_path):
+    export = gradescope_export(tmp_path / "made", load_assignment("hw4"), 1,
+                               [("gibbs_with_energy_sign_flipped",)])
+    command = [sys.executable, "-m", "autograder"]
+    done = subprocess.run([*command, "regrade", str(export), "--assignment", "hw4", "--out",
+                           str(tmp_path / "out"), "--jobs", "1"], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    assert "1 submissions" in done.stdout
+    shown = subprocess.run([*command, "detail", "--assignment", "hw4", "--export", str(export),
+                            "--student", "s0@university"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout
+    assert shown.startswith("submission_1000: Student 0 <s0@university.edu>")
+    hidden_failure = shown.split("matches the reference  [hidden.energy_models.gibbs_value")[1]
+    assert hidden_failure.split("\n")[0] == ", after_published]"
+    assert "expected [" in hidden_failure and "got [" in hidden_failure
+    assert "recognised: the energies have the wrong sign" in hidden_failure
+    passed = shown.split("PASS 2.5/2.5  matches the reference  [hidden.energy_models.nll_value")[1]
+    assert "60 calls; the last: nll_loss(" in passed and ", expected " in passed
+
+
+def test_an_export_is_found_in_a_folder_or_one_below_and_unsafe_zips_are_refused(tmp_path):
+    root = tmp_path / "export"
+    (root / "submission_2").mkdir(parents=True)
+    (root / "submission_10").mkdir()
+    (root / "submission_metadata.yml").write_text(
+        "submission_10:\n  :submitters:\n  - :name: Ten\n    :email: t@x.org\n    :sid: 10\n")
+    for where in (root, tmp_path):
+        found = read_export(where, tmp_path / "unused")
+        assert [s.id for s in found] == ["submission_2", "submission_10"]
+        assert found[1].describe("sid") == "10" and found[0].submitters == ()
+    with pytest.raises(ExportError, match="not a Gradescope export"):
+        read_export(root / "submission_2", tmp_path / "unused")
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("submission_metadata.yml", "{}")
+        bundle.writestr("../escaped.py", "x = 1")
+    with pytest.raises(ExportError, match="unsafe path: ../escaped.py"):
+        read_export(archive, tmp_path / "unpacked")
+    assert not (tmp_path / "escaped.py").exists()
+
+
+def test_the_histogram_has_ten_bins_with_full_marks_in_the_last():
+    hw4 = load_assignment("hw4")
+    bins = summary.histogram(hw4, [0.0, 2.69, 2.7, 26.9, 27.0, 27.0])
+    assert [count for _, _, count in bins] == [2, 1, 0, 0, 0, 0, 0, 0, 0, 3]
+    assert bins[-1][:2] == (pytest.approx(24.3), 27.0)
+    text = summary.histogram_text(hw4, [27.0])
+    assert text[-1].endswith("#" * 40 + " 1") and text[-1].startswith("[ 24.30,  27.00]")
+
+
+def test_progress_in_a_log_is_the_first_line_then_one_per_tenth(tmp_path):
+    with open(tmp_path / "log", "w") as stream:
+        progress = Progress(20, "regrade", stream)
+        for index in range(20):
+            progress.advance(problem=index == 3)
+    lines = (tmp_path / "log").read_text().splitlines()
+    assert len(lines) == 11
+    assert lines[-1].startswith("regrade [" + "#" * 30 + "] 20/20, 1 not graded")
