@@ -152,7 +152,8 @@ def gradescope_export(base: Path, assignment: Assignment, count: int = 50,
     (``base/assignment_1_export/`` with ``submission_metadata.yml`` and one folder per
     submission): right answers (some in a subfolder), each known mistake of the assignment
     alone, then pairs of them, the untouched template, a syntax error, a wrongly named file,
-    a group submission and a submitter with a non-ASCII name. ``variants`` picks others:
+    a group submission, a submitter with a non-ASCII name and one whose name is a
+    spreadsheet formula. ``variants`` picks others:
     "correct", "template", "syntax_error", "wrong_name" or a tuple of mistake names."""
     root = base / "assignment_1_export"
     graded = set(template_functions(assignment))
@@ -172,6 +173,8 @@ def gradescope_export(base: Path, assignment: Assignment, count: int = 50,
             people.append(("Partner Seven", "p7@university.edu", "200007"))
         if index == 9:
             people = [("Zoë Ångström", "zoe@university.edu", "100009")]
+        if index == 11:  # a name chosen to run in a spreadsheet
+            people = [("=HYPERLINK(\"http://evil.example\")", "e@university.edu", "100011")]
         metadata.append(f"submission_{1000 + index}:\n  :submitters:\n" + "".join(
             f"  - :name: {name}\n    :sid: '{sid}'\n    :email: {email}\n"
             for name, email, sid in people)

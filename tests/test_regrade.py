@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 import subprocess
 import sys
 import zipfile
@@ -87,6 +89,7 @@ def test_regrade_of_an_export_then_resume_after_losing_half(tmp_path, capfd):
     assert checked >= 20
     assert variants["submission_1007"]["name"] == "Student 7; Partner Seven"
     assert variants["submission_1009"]["name"] == "Zoë Ångström"
+    assert variants["submission_1011"]["name"] == "'=HYPERLINK(\"http://evil.example\")"
     # The report: pass rates per question, recognised mistakes, the histogram in two forms.
     report = (out / "report.md").read_text()
     assert f"{COUNT} submissions: 49 graded, 1 missing file." in report
@@ -231,3 +234,22 @@ def test_progress_in_a_log_is_the_first_line_then_one_per_tenth(tmp_path):
     lines = (tmp_path / "log").read_text().splitlines()
     assert len(lines) == 11
     assert lines[-1].startswith("regrade [" + "#" * 30 + "] 20/20, 1 not graded")
+
+
+def test_an_interrupted_regrade_stops_cleanly_and_the_same_command_finishes_it(tmp_path):
+    export = gradescope_export(tmp_path / "made", load_assignment("hw4"), 3,
+                               ["template", "correct", "correct"])
+    command = [sys.executable, "-m", "autograder", "regrade", str(export), "--assignment", "hw4",
+               "--out", str(tmp_path / "out"), "--jobs", "1"]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                               stdout=subprocess.DEVNULL, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    lines = []
+    while not any(" 1/3" in line for line in lines):  # the template is graded; a correct one runs
+        lines.append(process.stderr.readline())
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does
+    assert process.wait(timeout=60) == 130
+    assert "Interrupted: run the same command again to resume." in process.stderr.read()
+    again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "Grading 2 of 3 submissions (1 already graded)" in again.stderr
+    assert [row["total"] for row in _rows(tmp_path / "out").values()] == ["0", "27", "27"]

@@ -78,8 +78,11 @@ def _build(args) -> int:
 def _regrade(args) -> int:
     from autograder.staff.regrade import regrade
 
-    records = regrade(_assignment(args).name, args.export, args.out, jobs=args.jobs,
-                      timeout=args.timeout, compare_with=args.compare)
+    try:
+        records = regrade(_assignment(args).name, args.export, args.out, jobs=args.jobs,
+                          timeout=args.timeout, compare_with=args.compare)
+    except KeyboardInterrupt:
+        return 130  # regrade has said how to resume
     print(f"{len(records)} submissions: {args.out / 'grades.csv'}, {args.out / 'report.md'}, "
           f"{args.out / 'histogram.svg'}")
     if args.compare:

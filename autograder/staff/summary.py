@@ -50,13 +50,19 @@ def question_points(record: dict) -> dict[str, float]:
 
 def csv_row(assignment: Assignment, submission: Submission, record: dict) -> dict[str, str]:
     graded = question_points(record)
-    row = {"name": submission.describe("name"), "email": submission.describe("email"),
-           "sid": submission.describe("sid"), "submission_id": submission.id}
+    row = {field: _inert(submission.describe(field)) for field in ("name", "email", "sid")}
+    row["submission_id"] = submission.id
     for question in assignment.questions:
         row[question.number] = _points(graded.get(question.number))
     row["total"] = _points(record["score"]) if record["parts"] else ""
     row["status"] = record["status"] + (f": {record['message']}" if record["message"] else "")
     return row
+
+
+def _inert(text: str) -> str:
+    """A name as text a spreadsheet will not run: students choose their own names, and a
+    cell starting with = + - @ is a formula to Excel (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def csv_text(assignment: Assignment, rows: list[dict]) -> str:
