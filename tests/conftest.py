@@ -22,3 +22,9 @@ def hw4():
     from autograder.engine.config import load_assignment
 
     return load_assignment("hw4")
+
+
+def pytest_collection_modifyitems(items):
+    """Tests marked ``slow`` run first, so that with xdist none of them starts last and runs
+    alone at the end (longest first is the classic rule for balancing a batch)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -151,18 +151,22 @@ def gradescope_export(base: Path, assignment: Assignment, count: int = 50,
     """A Gradescope export of ``count`` varied submissions, laid out as Gradescope zips it
     (``base/assignment_1_export/`` with ``submission_metadata.yml`` and one folder per
     submission): right answers (some in a subfolder), each known mistake of the assignment
-    alone, then pairs of them, the untouched template, a syntax error, a wrongly named file,
+    alone, unfinished work (the first k functions done, the others still raising
+    NotImplementedError), then pairs of mistakes, the untouched template, a syntax error, a wrongly named file,
     a group submission, a submitter with a non-ASCII name and one whose name is a
     spreadsheet formula. ``variants`` picks others:
-    "correct", "template", "syntax_error", "wrong_name" or a tuple of mistake names."""
+    "correct", "template", "syntax_error", "wrong_name", "partial_K" or a tuple of mistake
+    names."""
     root = base / "assignment_1_export"
     graded = set(template_functions(assignment))
     mistakes = [entry.name for entry in all_mistakes() if entry.function in graded]
     pairs = [(a, b) for index, a in enumerate(mistakes) for b in mistakes[index + 1:]
              if next(e.function for e in all_mistakes() if e.name == a)
              != next(e.function for e in all_mistakes() if e.name == b)]
+    partials = [f"partial_{done}" for done in range(1, len(graded))]
     variants = variants or ["correct", "correct_in_subfolder", "template", "syntax_error",
-                            "wrong_name", *[(name,) for name in mistakes], "correct", *pairs]
+                            "wrong_name", *[(name,) for name in mistakes], "correct",
+                            *partials, *pairs]
     assert len(variants) >= count, f"only {len(variants)} variants for {assignment.name}"
     metadata = []
     for index, variant in enumerate(variants[:count]):
@@ -191,6 +195,11 @@ def _write_variant(folder: Path, assignment: Assignment, variant) -> None:
         shutil.copy(ROOT / "student_template" / assignment.submission, folder)
     elif variant == "syntax_error":
         reference_submission(folder, assignment, extra_code="def broken(:\n    pass\n")
+    elif isinstance(variant, str) and variant.startswith("partial_"):
+        undone = template_functions(assignment)[int(variant.split("_")[1]):]
+        reference_submission(folder, assignment, extra_code="".join(
+            f"\n\ndef {name}(*args, **kwargs):\n    raise NotImplementedError\n"
+            for name in undone))
     elif variant == "wrong_name":
         reference_submission(folder, assignment)
         (folder / assignment.submission).rename(folder / f"my_{assignment.submission}")

@@ -53,3 +53,21 @@ def test_the_grading_process_is_left_with_no_descendant():
     kill_descendants()
     process.wait()
     assert _descendants(os.getpid()) == []
+
+
+def test_a_students_environment_and_caches_are_not_copied_into_the_sandbox(tmp_path):
+    from autograder.engine.isolation import Sandbox
+
+    (tmp_path / "hw4_theory.py").write_text("x = 1\n")
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "util.py").write_text("y = 2\n")
+    for cache in (".venv/lib", "venv/lib", ".git/objects", ".ipynb_checkpoints", "__pycache__"):
+        (tmp_path / cache).mkdir(parents=True)
+        (tmp_path / cache / "big.bin").write_bytes(b"0" * 1024)
+    sandbox = Sandbox()
+    try:
+        _, copied = sandbox.stage(tmp_path)
+        kept = sorted(str(path.relative_to(copied)) for path in copied.rglob("*"))
+    finally:
+        sandbox.close()
+    assert kept == ["helpers", "helpers/util.py", "hw4_theory.py"]

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
+
 from autograder.engine.checks import CheckOutcome, load_check, run_check
 from autograder.engine.config import Assignment, Part, Question
 from autograder.engine.isolation import Sandbox
@@ -77,6 +79,9 @@ def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = F
     ``reveal`` (course staff only) puts the expected values and what the code printed into the
     feedback of every part, whatever its visibility."""
     started = time.monotonic()
+    # The grader's own tensors are small; more threads would only contend with the worker
+    # for Gradescope's half a vCPU.
+    torch.set_num_threads(1)
     path = next(filter(None, (find_submission(submission_dir, name) for name in
                               (assignment.submission, *assignment.alternatives))), None)
     result = GradingResult(assignment, path)

@@ -154,6 +154,11 @@ def _readable_not_writable(*folders: Path) -> None:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
 
 
+# What a student's folder may hold besides their work (a student's check runs on the folder
+# they work in): environments and caches, which can be gigabytes, are not copied.
+NOT_SUBMITTED = ("__pycache__", ".venv", "venv", ".git", ".ipynb_checkpoints", ".hypothesis")
+
+
 class Sandbox:
     """One grading's confinement: a uid slot (root), a scratch folder, limits, a kill switch."""
 
@@ -202,7 +207,7 @@ class Sandbox:
         shutil.copytree(SANDBOX_DIR, self.scratch / "sandbox",
                         ignore=lambda folder, names: [n for n in names if n not in SANDBOX_FILES])
         shutil.copytree(submission_folder, self.scratch / "submission", symlinks=False,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+                        ignore=shutil.ignore_patterns(*NOT_SUBMITTED))
         _readable_not_writable(self.scratch / "sandbox", self.scratch / "submission")
         home = self.scratch / "home"
         home.mkdir(mode=0o700)

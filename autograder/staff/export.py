@@ -65,7 +65,11 @@ def _export_root(path: Path) -> Path:
 
 
 def _read_metadata(path: Path) -> dict[str, tuple[Submitter, ...]]:
-    import yaml  # only the staff's regrade needs it, not Gradescope's grading
+    try:
+        import yaml  # the staff's regrade needs it; Gradescope and students do not
+    except ImportError:
+        raise ExportError("reading an export needs PyYAML: run `bash setup.sh --dev` or "
+                          "`pip install pyyaml`") from None
 
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -51,7 +51,7 @@ path_cross_entropy_value = comparison(
     ce_and_paths(), lambda case: float32_tolerance(1 + float(case["ce"].abs().sum())))
 
 
-def _find_path_hint(case, got_free_energy, tolerance) -> str | None:
+def _find_path_mistakes(case, got_free_energy, tolerance) -> str | None:
     candidates = [(m.description, lambda m=m: m.implementation(**case)[0])
                   for m in mistakes_for("find_path")]
     return recognise([np.asarray(got_free_energy)], tolerance, candidates)
@@ -73,13 +73,13 @@ def find_path_value(student, case):
     if not tolerance.accepts(np.asarray(free), np.asarray(float(expected_free))):
         raise Mismatch("find_path", case, free, float(expected_free),
                        problem="returns a free energy that is not the lowest alignment energy",
-                       hint=_find_path_hint(case, free, tolerance))
+                       mistakes=_find_path_mistakes(case, free, tolerance))
     problem = alignment_problem(got[1], L, T) if isinstance(got[1], list) else "is not a list"
     if problem:
-        hint = _path_hint(got[1], L, T) if "not a list" not in problem and \
-            "pairs" not in problem else None
+        mistakes = _path_mistakes(got[1], L, T) if "not a list" not in problem and \
+            "pairs" not in problem else ()
         raise Mismatch("find_path", case, got[1], problem=f"returns a path that {problem}",
-                       hint=hint)
+                       mistakes=mistakes)
     if not tolerance.accepts(np.asarray(path_sum(pm.numpy(), got[1])), np.asarray(free)):
         raise Mismatch("find_path", case, got[1], problem="returns a path whose energy is not "
                        "the free energy")
@@ -92,17 +92,17 @@ def find_path_value(student, case):
                        "cells: inf or 2**30)")
 
 
-def _path_hint(path, L: int, T: int) -> str | None:
+def _path_mistakes(path, L: int, T: int) -> tuple[str, ...]:
     """The known mistake a malformed path points to: one point short, or an alignment that
     starts right but ends on another target of the last window (the row's minimum)."""
     names = {m.name: m.description for m in mistakes_for("find_path")}
     points = [(int(i), int(j)) for i, j in path]
     if len(points) == L - 1:
-        return f"This looks like a known mistake: {names['find_path_one_point_short']}."
+        return (names["find_path_one_point_short"],)
     if len(points) == L and points[0] == (0, 0) and points[-1][0] == L - 1 \
             and points[-1][1] != T - 1:
-        return f"This looks like a known mistake: {names['find_path_ending_at_row_minimum']}."
-    return None
+        return (names["find_path_ending_at_row_minimum"],)
+    return ()
 
 
 def _tied_readings(indices) -> set[str]:
@@ -126,9 +126,7 @@ def decode_value(student, case):
     got = student.call("indices_to_str", **case)
     accepted = _tied_readings(case["indices"])
     if got not in accepted:
-        matches = [m.description for m in mistakes_for("indices_to_str")
-                   if m.implementation(**case) == got]
-        hint = ("This looks like a known mistake: " + "; or ".join(matches) + "."
-                if matches else None)
+        matches = tuple(m.description for m in mistakes_for("indices_to_str")
+                        if m.implementation(**case) == got)
         raise Mismatch("indices_to_str", case, got, ref.indices_to_str(**case),
-                       problem="does not decode the windows", hint=hint)
+                       problem="does not decode the windows", mistakes=matches)

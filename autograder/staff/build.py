@@ -1,0 +1,175 @@
+"""Building what ships for one assignment: the Gradescope autograder zip and the students'
+handout zip.
+
+Gradescope unzips its zip into ``/autograder/source``, runs ``setup.sh`` there once, then
+copies ``run_autograder`` to ``/autograder/run_autograder`` and runs it for each submission:
+so both scripts sit at the zip's root, beside ``requirements.txt`` and the ``autograder`` and
+``reference`` packages. The handout is what students download: their template, a README, and
+the engine with the public checks only, so that ``python3 -m autograder check`` runs on their
+own machine. Each zip is assembled from a list of what may ship, never from "everything but",
+so that a file added to the project later stays out until someone decides where it belongs;
+the project's tests prove that the handout holds no reference, no hidden check and no value
+computed by the reference.
+
+Both zips are reproducible (sorted entries, one fixed date, fixed permissions): building
+twice gives the same bytes, so a zip that changed has changed content.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from pathlib import Path
+
+from autograder.engine.config import Assignment, ConfigError, load_assignment
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = PROJECT_ROOT / "autograder"
+TEMPLATES_DIR = PROJECT_ROOT / "student_template"
+
+# What of the ``autograder`` package each zip holds (files or folders, relative to it). The
+# Gradescope zip needs the hidden checks; the handout has only what the student check runs.
+GRADESCOPE_PACKAGE = ("__init__.py", "__main__.py", "engine", "sandbox", "checks")
+HANDOUT_PACKAGE = ("__init__.py", "__main__.py", "engine", "sandbox", "checks/__init__.py",
+                   "checks/public", "checks/strategies.py", "checks/conditioning.py",
+                   "checks/densities.py")
+SCRIPTS = ("setup.sh", "run_autograder")  # Gradescope runs these: the only executables
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold
+LEFT_BEHIND = frozenset({"__pycache__", ".hypothesis"})  # folders Python and hypothesis write
+
+# An archive entry: its name in the zip, and the file to copy or the bytes to write.
+Entry = tuple[str, "Path | bytes"]
+
+
+def project_files(path: Path) -> list[Path]:
+    """The files of ``path`` (a file, or a folder searched recursively), sorted, without what
+    running the code leaves behind (``__pycache__``, ``*.pyc``, ``.hypothesis``), which would
+    make a zip depend on what happened to run before it was built."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path} is listed for a zip but does not exist")
+    return sorted(found for found in path.rglob("*")
+                  if found.is_file() and found.suffix != ".pyc"
+                  and not LEFT_BEHIND.intersection(found.relative_to(path).parts))
+
+
+def write_zip(path: Path, entries: list[Entry], executable=()) -> Path:
+    """Write ``entries`` into the zip ``path`` reproducibly: sorted by name, dated 1980-01-01,
+    mode 0644 except the names in ``executable`` (0755), deflated. Written beside and then
+    renamed, so that a failed build never leaves a zip that looks finished."""
+    names = [name for name, _ in entries]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"the zip {path.name} would hold these twice: {', '.join(repeated)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, source in sorted(entries, key=lambda entry: entry[0]):
+            info = zipfile.ZipInfo(name, ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix: unzip then applies the permissions below
+            info.external_attr = (stat.S_IFREG | (0o755 if name in executable else 0o644)) << 16
+            archive.writestr(info, source if isinstance(source, bytes) else source.read_bytes())
+    os.replace(partial, path)
+    return path
+
+
+def _files(root: Path, names, prefix: str) -> list[Entry]:
+    """An entry for every file of ``names`` (relative to ``root``), named ``prefix`` + its
+    path relative to ``root``."""
+    return [(prefix + path.relative_to(root).as_posix(), path)
+            for name in names for path in project_files(root / name)]
+
+
+def _configuration(assignment: Assignment, prefix: str) -> list[Entry]:
+    """This assignment's configuration alone, and ``DEFAULT`` naming it, so that the command
+    line grades it without ``--assignment`` (Gradescope passes no argument)."""
+    folder = f"{prefix}autograder/assignments/"
+    return [(f"{folder}{assignment.name}/assignment.toml", assignment.folder / "assignment.toml"),
+            (f"{folder}DEFAULT", f"{assignment.name}\n".encode())]
+
+
+def build_gradescope_zip(assignment_name: str, out_dir: Path) -> Path:
+    """``out_dir/<name>_gradescope.zip``, the autograder to upload to Gradescope: the two
+    scripts, requirements, the engine with public and hidden checks, and the reference (the
+    hidden checks compare with it and name known mistakes from ``reference/mistakes``)."""
+    assignment = load_assignment(assignment_name)
+    entries = _files(PROJECT_ROOT, (*SCRIPTS, "requirements.txt", "reference"), "")
+    entries += _files(PACKAGE_DIR, GRADESCOPE_PACKAGE, "autograder/")
+    entries += _configuration(assignment, "")
+    return write_zip(Path(out_dir) / f"{assignment.name}_gradescope.zip", entries,
+                     executable=SCRIPTS)
+
+
+def build_handout_zip(assignment_name: str, out_dir: Path) -> Path:
+    """``out_dir/<name>_handout.zip``, what students download, all under one folder
+    ``<name>/``: the template to fill in, a README, requirements, and the engine with the
+    public checks only (never the reference, a hidden check or an example submission)."""
+    assignment = load_assignment(assignment_name)
+    template = TEMPLATES_DIR / assignment.submission
+    if not template.is_file():
+        raise ConfigError(f"assignment '{assignment.name}' has no template {template}")
+    top = f"{assignment.name}/"
+    entries = [(top + assignment.submission, template),
+               (top + "requirements.txt", PROJECT_ROOT / "requirements.txt"),
+               (top + "README.md", handout_readme(assignment).encode())]
+    entries += _files(PACKAGE_DIR, HANDOUT_PACKAGE, top + "autograder/")
+    entries += _configuration(assignment, top)
+    return write_zip(Path(out_dir) / f"{assignment.name}_handout.zip", entries)
+
+
+def build(assignment_name: str, out_dir: Path) -> tuple[Path, Path]:
+    """Both zips of one assignment: (Gradescope zip, handout zip). An unknown assignment raises
+    ``ConfigError`` before anything is written."""
+    load_assignment(assignment_name)
+    return (build_gradescope_zip(assignment_name, out_dir),
+            build_handout_zip(assignment_name, out_dir))
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def handout_readme(assignment: Assignment) -> str:
+    """The students' README: what to fill in, how to install and check, and where each
+    question's points are graded (here by the public checks, or on Gradescope only)."""
+    rows = []
+    for question in assignment.questions:
+        public = sum(part.points for part in question.parts if part.public)
+        rows.append(f"| {question.number} | {question.title} | {_points(question.points)} | "
+                    f"{_points(public)} | {_points(question.points - public)} |")
+    public = sum(part.points for q in assignment.questions for part in q.parts if part.public)
+    rows.append(f"| **total** | | **{_points(assignment.points)}** | **{_points(public)}** | "
+                f"**{_points(assignment.points - public)}** |")
+    table = "\n".join(rows)
+    return f"""# {assignment.title}
+
+Fill in `{assignment.submission}`: replace every `raise NotImplementedError` with your code, and
+keep the names and signatures of the functions as they are (the autograder calls them). Submit
+`{assignment.submission}` on Gradescope.
+
+## Install
+
+With Python 3.10 or later, from this folder:
+
+    pip install -r requirements.txt
+
+## Check your work
+
+From this folder:
+
+    python3 -m autograder check
+
+runs the public checks on your `{assignment.submission}` and prints the visible total. The
+hidden tests run on Gradescope after you submit: they compare your answers with the
+instructor's on many more inputs (large values included), so passing every public check
+does not by itself mean full marks. The `autograder/` folder is the grader's own code; you do
+not need to read or change it.
+
+## Questions and points
+
+| question | title | points | checked here | hidden, after you submit |
+|---|---|---|---|---|
+{table}
+"""

@@ -1,0 +1,317 @@
+"""The build workflow: the handout holds nothing of the reference (no file, no import, no value
+it computed) and works on its own; the Gradescope zip is laid out as Gradescope runs it; both
+zips are the same bytes every time they are built."""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from autograder.engine.config import ConfigError, load_assignment
+from autograder.staff import build
+from tests.support import ROOT, reference_submission, unzip
+from tests.test_commands import run
+
+ASSIGNMENTS = sorted(path.parent.name for path in
+                     (ROOT / "autograder" / "assignments").glob("*/assignment.toml"))
+TEXT_SUFFIXES = (".py", ".toml", ".md", ".txt", ".ipynb")
+FORBIDDEN_MODULES = ("reference", "autograder.checks.hidden")
+# Functions of a template that are not to be filled in: the homework gives them, and they are
+# not graded. hw4_impl's cross_entropy is the homework's one-line helper (cross-entropy with
+# -energies as logits) that the students' build_ce_matrix uses.
+GIVEN_FUNCTIONS = {"hw4_impl": {"cross_entropy"}}
+# A decimal number with more than 6 significant digits looks like a value someone computed
+# (with the reference, perhaps) and pasted in; nothing in the handout needs one.
+DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d*|\.\d+|\d+(?=[eE]))([eE][-+]?\d+)?")
+
+
+def significant_digits(number: str) -> int:
+    return len(number.replace(".", "").strip("0"))
+
+
+@pytest.fixture(scope="module")
+def handouts(tmp_path_factory):
+    out = tmp_path_factory.mktemp("handouts")
+    return {name: build.build_handout_zip(name, out) for name in ASSIGNMENTS}
+
+
+def contents(archive: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(archive) as opened:
+        return {name: opened.read(name) for name in opened.namelist()}
+
+
+def notebook_cells(text: str) -> list[str]:
+    """The code cells of a notebook as Python: shell and magic lines become comments."""
+    cells = [cell for cell in json.loads(text)["cells"] if cell["cell_type"] == "code"]
+    sources = ["".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+               for cell in cells]
+    return [re.sub(r"(?m)^(\s*)([!%])", r"\1# \2", source) for source in sources]
+
+
+def python_sources(files: dict[str, bytes]) -> list[tuple[str, str, list[str]]]:
+    """(where, source, package) for every .py file and every code cell of a notebook."""
+    found = []
+    for name, data in sorted(files.items()):
+        package = list(PurePosixPath(name).parts[1:-1])  # below the handout's top folder
+        if name.endswith(".py"):
+            found.append((name, data.decode(), package))
+        elif name.endswith(".ipynb"):
+            found.extend((f"{name} cell {index}", cell, package)
+                         for index, cell in enumerate(notebook_cells(data.decode())))
+    return found
+
+
+def imported_modules(tree: ast.AST, package: list[str]) -> set[str]:
+    """Every module an ``import``, ``from ... import`` (relative ones resolved against
+    ``package``), ``import_module("...")`` or ``__import__("...")`` names, wherever it is."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and getattr(node.func, "attr", getattr(node.func, "id", None))
+              in ("import_module", "__import__")):
+            found.add(str(node.args[0].value))
+    return found
+
+
+def is_stub_statement(node: ast.stmt, function: str) -> bool:
+    """``pass``, ``...``, ``raise NotImplementedError[(...)]``, and in ``__init__`` the
+    ``super().__init__()`` that a torch module needs before it can raise."""
+    if isinstance(node, ast.Pass):
+        return True
+    if isinstance(node, ast.Raise) and node.exc is not None:
+        raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+    if not isinstance(node, ast.Expr):
+        return False
+    if isinstance(node.value, ast.Constant):
+        return node.value.value is Ellipsis
+    return (function == "__init__" and ast.unparse(node.value).startswith("super().__init__(")
+            and not node.value.args)
+
+
+def not_stubs(tree: ast.Module, given=()) -> list[str]:
+    """What a template must not hold: a function that does something, or a top-level statement
+    that computes (anything but a docstring, an import, a definition or a literal constant)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name not in given:
+            body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+            if not all(is_stub_statement(statement, node.name) for statement in body):
+                found.append(f"{node.name} (line {node.lineno})")
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue
+        if isinstance(node, ast.Assign):
+            try:
+                ast.literal_eval(node.value)
+                continue
+            except ValueError:
+                pass
+        found.append(f"top-level {type(node).__name__} (line {node.lineno})")
+    return found
+
+
+# ---------------------------------------------------------------- the handout is pure
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_handout_holds_no_reference_hidden_check_example_or_data(handouts, name):
+    assignment = load_assignment(name)
+    files = contents(handouts[name])
+    for path in files:
+        parts = PurePosixPath(path).parts
+        assert parts[0] == name, path
+        assert parts[1] != "reference" and "example_submission" not in parts, path
+        assert "checks/hidden/" not in path, path
+        assert path.endswith(TEXT_SUFFIXES) or parts[-1] == "DEFAULT", path
+    assert f"{name}/{assignment.submission}" in files
+    assert files[f"{name}/autograder/assignments/DEFAULT"].decode().strip() == name
+    assert [path for path in files if "/assignments/" in path and path.endswith(".toml")] == [
+        f"{name}/autograder/assignments/{name}/assignment.toml"]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_no_handout_code_imports_the_reference_or_the_hidden_checks(handouts, name):
+    sources = python_sources(contents(handouts[name]))
+    assert len(sources) > 20  # the engine is in: this looked at the right files
+    for where, source, package in sources:
+        for module in imported_modules(ast.parse(source, where), package):
+            assert not any(module == forbidden or module.startswith(forbidden + ".")
+                           for forbidden in FORBIDDEN_MODULES), f"{where} imports {module}"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_template_is_stubs_only(handouts, name):
+    submission = load_assignment(name).submission
+    text = contents(handouts[name])[f"{name}/{submission}"].decode()
+    given = GIVEN_FUNCTIONS.get(name, set())
+    if submission.endswith(".ipynb"):
+        for cell in json.loads(text)["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, cell["source"]
+        trees = [ast.parse(cell) for cell in notebook_cells(text)]
+    else:
+        trees = [ast.parse(text)]
+    defined = {node.name for tree in trees for node in ast.walk(tree)
+               if isinstance(node, ast.FunctionDef)}
+    assert len(defined - given) >= 8 and given <= defined
+    assert [problem for tree in trees for problem in not_stubs(tree, given)] == []
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_no_handout_file_holds_a_long_decimal(handouts, name):
+    """Code, docstrings, comments, notebook and configuration alike."""
+    long = [(path, match.group(0)) for path, data in contents(handouts[name]).items()
+            for match in DECIMAL.finditer(data.decode())
+            if significant_digits(match.group(1)) > 6]
+    assert long == []
+
+
+def test_long_decimals_are_recognised():
+    found = [match.group(0) for match in DECIMAL.finditer(
+        "x = 0.6931471806 + 1.5e-3 * 1234567.0 - 2.718282e10 + 1e-7, version 6.155.2, 1.2.iii")]
+    assert [number for number in found if significant_digits(DECIMAL.match(number).group(1)) > 6
+            ] == ["0.6931471806", "1234567.0", "2.718282e10"]
+
+
+BLOCKED_BUILD = """
+import sys
+from importlib.abc import MetaPathFinder
+
+
+class Refuse(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "reference" or name.startswith("autograder.checks.hidden"):
+            raise ImportError(f"{name} is blocked: the handout must be built without it")
+        return None
+
+
+sys.meta_path.insert(0, Refuse())
+try:
+    import reference
+    raise SystemExit("reference was importable: the block does not work")
+except ImportError:
+    pass
+from autograder.staff.build import build_handout_zip
+
+build_handout_zip(sys.argv[1], sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_handout_is_built_the_same_without_the_reference(handouts, tmp_path, name):
+    """Byte-identical with the reference unimportable: no value in it came from the reference."""
+    done = run([sys.executable, "-c", BLOCKED_BUILD, name, str(tmp_path)])
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / handouts[name].name).read_bytes() == handouts[name].read_bytes()
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_handout_readme_says_what_to_do_and_where_the_points_are(handouts, name):
+    assignment = load_assignment(name)
+    readme = contents(handouts[name])[f"{name}/README.md"].decode()
+    for needed in (assignment.submission, "pip install -r requirements.txt",
+                   "python3 -m autograder check", "after you submit"):
+        assert needed in readme
+    for question in assignment.questions:
+        public = sum(part.points for part in question.parts if part.public)
+        assert (f"| {question.number} | {question.title} | {question.points:g} | {public:g} | "
+                f"{question.points - public:g} |") in readme
+
+
+# ---------------------------------------------------------------- the handout works alone
+
+def run_in_handout(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """Python in the handout folder with only that folder on its path, as a student runs it."""
+    return run([sys.executable, *args], cwd=folder, PYTHONPATH=str(folder))
+
+
+WHERE_FROM = ("import importlib.util, json, sys, autograder; print(json.dumps([autograder.__file__,"
+              " importlib.util.find_spec('reference') is None, sys.path]))")
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_handout_checks_the_untouched_template_on_its_own(handouts, tmp_path, name):
+    folder = unzip(handouts[name], tmp_path) / name
+    engine, no_reference, path = json.loads(run_in_handout(folder, "-c", WHERE_FROM).stdout)
+    assert Path(engine).resolve().is_relative_to(folder.resolve()), engine
+    assert no_reference and str(ROOT) not in path, path
+    done = run_in_handout(folder, "-m", "autograder", "check")
+    assert done.returncode == 0, done.stderr
+    assert "hidden tests run after you submit" in done.stdout
+    assert "not implemented" in done.stdout and "Visible total: 0 /" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize("name", ["hw4", "final"])
+def test_handout_gives_a_correct_submission_every_public_point(handouts, tmp_path, name):
+    """The submission is written beside the handout: it carries a copy of the reference, which
+    must not land in the handout folder."""
+    assignment = load_assignment(name)
+    folder = unzip(handouts[name], tmp_path / "handout") / name
+    submission = reference_submission(tmp_path / "submission", assignment)
+    done = run_in_handout(folder, "-m", "autograder", "check", "--submission", str(submission))
+    assert done.returncode == 0, done.stderr
+    public = sum(part.points for question in assignment.questions for part in question.parts
+                 if part.check.startswith("public."))
+    assert f"Visible total: {public:g} / {public:g}" in done.stdout, done.stdout
+    assert "hidden tests run after you submit" in done.stdout
+
+
+# ---------------------------------------------------------------- both zips
+
+def test_builds_are_byte_identical(tmp_path):
+    first = build.build("hw4", tmp_path / "first")
+    second = build.build("hw4", tmp_path / "second")
+    assert [path.name for path in first] == ["hw4_gradescope.zip", "hw4_handout.zip"]
+    for one, two in zip(first, second):
+        assert one.read_bytes() == two.read_bytes()
+
+
+def test_an_unknown_assignment_is_refused_before_anything_is_written(tmp_path):
+    with pytest.raises(ConfigError, match="no assignment 'nope'"):
+        build.build("nope", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_gradescope_zip_is_laid_out_as_gradescope_runs_it(tmp_path, name):
+    with zipfile.ZipFile(build.build_gradescope_zip(name, tmp_path)) as opened:
+        infos = opened.infolist()
+        default = opened.read("autograder/assignments/DEFAULT").decode()
+    names = [info.filename for info in infos]
+    assert names == sorted(names)
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    modes = {info.filename: info.external_attr >> 16 for info in infos}
+    assert {name for name, mode in modes.items() if mode == 0o100755} == {"setup.sh",
+                                                                         "run_autograder"}
+    assert set(modes.values()) == {0o100755, 0o100644}
+    assert {name.split("/")[0] for name in names} == {
+        "setup.sh", "run_autograder", "requirements.txt", "autograder", "reference"}
+    assert default.strip() == name
+    assert [path for path in names if path.startswith("autograder/assignments/")] == [
+        "autograder/assignments/DEFAULT", f"autograder/assignments/{name}/assignment.toml"]
+    for needed in ("autograder/__main__.py", "autograder/engine/cli.py",
+                   "autograder/sandbox/worker.py", "autograder/checks/public/__init__.py",
+                   "autograder/checks/hidden/__init__.py", "autograder/checks/strategies.py",
+                   "reference/__init__.py", "reference/mistakes/__init__.py"):
+        assert needed in names
+    assert not [path for path in names if re.search(r"__pycache__|\.pyc$|\.hypothesis|staff/",
+                                                    path)]
+    unzip(tmp_path / f"{name}_gradescope.zip", tmp_path / "source")
+    assert all(os.access(tmp_path / "source" / script, os.X_OK)
+               for script in ("setup.sh", "run_autograder"))
