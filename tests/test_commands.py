@@ -21,7 +21,12 @@ def run(args, cwd=ROOT, **env):
 def test_help_is_there_for_each_command():
     for args, mentions in ((["./run_autograder", "--help"], "--results"),
                            ([sys.executable, "-m", "autograder", "--help"], "check"),
-                           ([sys.executable, "-m", "autograder", "check", "--help"], "public")):
+                           ([sys.executable, "-m", "autograder", "check", "--help"], "public"),
+                           ([sys.executable, "-m", "autograder", "build", "--help"], "handout"),
+                           ([sys.executable, "-m", "autograder", "regrade", "--help"],
+                            "--compare"),
+                           ([sys.executable, "-m", "autograder", "detail", "--help"],
+                            "--student")):
         done = run(args)
         assert done.returncode == 0 and "usage:" in done.stdout, done.stderr
         assert mentions in done.stdout
