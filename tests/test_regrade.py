@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import os
 import signal
 import subprocess
@@ -18,7 +19,8 @@ import pytest
 
 from autograder.engine.config import load_assignment
 from autograder.staff import summary
-from autograder.staff.export import ExportError, read_export
+from autograder.staff.detail import find_in_export
+from autograder.staff.export import ExportError, Submitter, read_export
 from autograder.staff.progress import Progress
 from tests.support import ROOT, gradescope_export
 from tests.test_grading_hw4 import MISTAKE_TABLE
@@ -255,5 +257,52 @@ def test_an_interrupted_regrade_stops_cleanly_and_the_same_command_finishes_it(t
     assert process.wait(timeout=60) == 130
     assert "Interrupted: run the same command again to resume." in process.stderr.read()
     again = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
-    assert "Grading 2 of 3 submissions (1 already graded)" in again.stderr
+    # What was finished is kept (the template at least); nothing interrupted counts as graded.
+    assert re.search(r"Grading [12] of 3 submissions \([12] already graded\)", again.stderr)
     assert [row["total"] for row in _rows(tmp_path / "out").values()] == ["0", "27", "0"]
+
+
+def test_export_metadata_is_read_as_text_and_its_names_stay_inside(tmp_path):
+    root = tmp_path / "export"
+    root.mkdir()
+    (root / "submission_metadata.yml").write_text(
+        "submission_100:\n  :submitters:\n    :name: No\n    :sid: 0012\n    :email: n@x.org\n"
+        "submission_1000:\n  :submitters:\n  - :name: Null\n    :sid: '123'\n")
+    first, second = read_export(root, tmp_path / "unused")
+    assert first.submitters[0] == Submitter("No", "n@x.org", "0012")  # not False, not octal
+    assert second.describe("name") == "Null"
+    assert find_in_export(root, "submission_100", tmp_path / "unused").id == "submission_100"
+    assert find_in_export(root, "0012", tmp_path / "unused").id == "submission_100"
+    with pytest.raises(ExportError, match="matches 2 submissions"):
+        find_in_export(root, "submission_10", tmp_path / "unused")
+    (root / "submission_metadata.yml").write_text("../../outside:\n  :submitters: []\n")
+    with pytest.raises(ExportError, match="not a plain name: '../../outside'"):
+        read_export(root, tmp_path / "unused")
+
+
+def test_a_windows_zip_unpacks_and_a_new_export_replaces_the_old(tmp_path):
+    first, second = tmp_path / "first.zip", tmp_path / "second.zip"
+    with zipfile.ZipFile(first, "w") as bundle:
+        bundle.writestr("export\\submission_metadata.yml", "submission_1: {}\nsubmission_2: {}\n")
+        bundle.writestr("export\\submission_1\\hw4_theory.py", "x = 1\n")
+        bundle.writestr("export\\submission_2\\hw4_theory.py", "x = 2\n")
+    with zipfile.ZipFile(second, "w") as bundle:
+        bundle.writestr("export/submission_metadata.yml", "submission_1: {}\n")
+        bundle.writestr("export/submission_1/hw4_theory.py", "x = 3\n")
+    unpacked = tmp_path / "unpacked"
+    assert [s.id for s in read_export(first, unpacked)] == ["submission_1", "submission_2"]
+    assert (unpacked / "export" / "submission_2" / "hw4_theory.py").read_text() == "x = 2\n"
+    found = read_export(second, unpacked)
+    assert [s.id for s in found] == ["submission_1"]
+    assert (found[0].folder / "hw4_theory.py").read_text() == "x = 3\n"
+
+
+def test_an_earlier_csv_from_a_spreadsheet_is_read_and_another_csv_is_refused(tmp_path):
+    saved = tmp_path / "saved.csv"
+    saved.write_text("\ufeffname,submission_id,1.2.i,total,status\nAda,submission_1,2\n",
+                     encoding="utf-8")
+    assert summary.read_csv(saved)["submission_1"]["total"] == ""  # a dropped empty cell
+    other = tmp_path / "gradescope_scores.csv"
+    other.write_text("Name,SID,Total Score\nAda,1,27\n")
+    with pytest.raises(ExportError, match="not the grades.csv of a regrade"):
+        summary.read_csv(other)

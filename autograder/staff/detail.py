@@ -20,12 +20,16 @@ def detail(assignment: Assignment, submission: Path) -> str:
 
 
 def find_in_export(export: Path, who: str, unpack_to: Path) -> Submission:
-    """The one submission of ``export`` whose id, or a submitter's name, email or sid,
-    contains ``who`` (ignoring case)."""
+    """The one submission of ``export`` whose id, or a submitter's email or sid, is ``who``, or
+    else whose id, or a submitter's name, email or sid, contains it (ignoring case)."""
     needle = who.lower()
-    found = [s for s in read_export(export, unpack_to)
-             if needle in s.id.lower() or any(needle in value.lower() for person in s.submitters
-                                               for value in (person.name, person.email, person.sid))]
+    submissions = read_export(export, unpack_to)
+    exact = [s for s in submissions if needle == s.id.lower() or any(
+        needle in (person.email.lower(), person.sid.lower()) for person in s.submitters)]
+    found = exact if len(exact) == 1 else [
+        s for s in submissions
+        if needle in s.id.lower() or any(needle in value.lower() for person in s.submitters
+                                          for value in (person.name, person.email, person.sid))]
     if len(found) != 1:
         listed = ", ".join(f"{s.id} ({s.describe('name') or 'no name'})" for s in found[:10])
         raise ExportError(f"'{who}' matches {len(found)} submissions" +

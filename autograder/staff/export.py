@@ -6,6 +6,7 @@ folder (``submission_123``) to its submitters; Gradescope writes its keys as Rub
 """
 from __future__ import annotations
 
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -44,6 +45,10 @@ def read_export(path: Path, unpack_to: Path) -> list[Submission]:
         path = _unpack(path, unpack_to)
     root = _export_root(path)
     metadata = _read_metadata(root / METADATA)
+    for id in metadata:
+        if not id or id in (".", "..") or "/" in id or "\\" in id:
+            raise ExportError(f"{root / METADATA} names a submission folder that is not a "
+                              f"plain name: {id!r}")
     ids = set(metadata) | {child.name for child in root.iterdir() if child.is_dir()}
     return [Submission(id, root / id, metadata.get(id, ())) for id in sorted(ids, key=_natural)]
 
@@ -71,14 +76,19 @@ def _read_metadata(path: Path) -> dict[str, tuple[Submitter, ...]]:
         raise ExportError("reading an export needs PyYAML: run `bash setup.sh --dev` or "
                           "`pip install pyyaml`") from None
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:  # every scalar a string: a sid 0012 stays "0012", a name No stays "No"
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader) or {}
     except yaml.YAMLError as error:
         raise ExportError(f"{path} is not valid YAML: {error}") from None
     if not isinstance(data, dict):
         raise ExportError(f"{path} should map submission folders to their metadata")
-    return {str(id): tuple(_submitter(person) for person in _field(entry, "submitters") or ())
+    return {str(id): tuple(_submitter(person) for person in _people(entry))
             for id, entry in data.items()}
+
+
+def _people(entry) -> list:
+    people = _field(entry, "submitters") or []
+    return [people] if isinstance(people, dict) else people
 
 
 def _field(entry, name: str):
@@ -98,14 +108,22 @@ def _unpack(archive: Path, destination: Path) -> Path:
     stamp = f"{archive.resolve()} {archive.stat().st_size} {archive.stat().st_mtime_ns}"
     if marker.is_file() and marker.read_text() == stamp:
         return destination
+    shutil.rmtree(destination, ignore_errors=True)  # another export: nothing of the old stays
     with zipfile.ZipFile(archive) as bundle:
         members = bundle.infolist()
         if sum(member.file_size for member in members) > MAX_EXPORT_BYTES:
             raise ExportError(f"{archive} unpacks to more than {MAX_EXPORT_BYTES >> 30} GB")
         for member in members:
-            name = PurePosixPath(member.filename)
+            # Zips made on Windows may separate folders with backslashes.
+            name = PurePosixPath(member.filename.replace("\\", "/"))
             if name.is_absolute() or ".." in name.parts:
                 raise ExportError(f"{archive} holds an unsafe path: {member.filename}")
-        bundle.extractall(destination)
+            target = destination.joinpath(*name.parts)
+            if member.is_dir() or member.filename.endswith(("/", "\\")):
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with bundle.open(member) as source, open(target, "wb") as copy:
+                shutil.copyfileobj(source, copy)
     marker.write_text(stamp)
     return destination

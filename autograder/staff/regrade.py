@@ -19,6 +19,7 @@ stopped, and a regrade after a fix of the reference or the checks grades everyth
 """
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import multiprocessing
@@ -33,6 +34,7 @@ from pathlib import Path
 from autograder.engine import results
 from autograder.engine.config import Assignment, load_assignment
 from autograder.engine.grading import GradingResult
+from autograder.engine.isolation import kill_descendants
 from autograder.staff import summary
 from autograder.staff.export import Submission, read_export
 from autograder.staff.progress import Progress
@@ -40,6 +42,7 @@ from autograder.staff.progress import Progress
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 GRADED, MISSING, GRADER_ERROR, TIMED_OUT = "graded", "missing file", "grader error", "timed out"
 STOP_GRACE_SECONDS = 10
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def regrade(assignment_name: str, export: Path, out: Path, *, jobs: int | None = None,
@@ -48,6 +51,7 @@ def regrade(assignment_name: str, export: Path, out: Path, *, jobs: int | None =
     """Grade every submission of ``export`` not graded yet, then write the CSV and the report
     (and the changes since ``compare_with``); returns one record per submission."""
     assignment = load_assignment(assignment_name)
+    earlier = summary.read_csv(Path(compare_with)) if compare_with is not None else None
     out = Path(out)
     submissions = read_export(export, out / "export")
     fingerprints = {s.id: fingerprint(assignment, s.folder) for s in submissions}
@@ -59,7 +63,7 @@ def regrade(assignment_name: str, export: Path, out: Path, *, jobs: int | None =
         _run_all(assignment, pending, out, fingerprints, jobs or default_jobs(), timeout,
                  Progress(len(pending), "regrade", progress_stream))
     records = [_record(out, s.id, fingerprints[s.id]) for s in submissions]
-    summary.write_all(assignment, submissions, records, out, compare_with)
+    summary.write_all(assignment, submissions, records, out, earlier)
     return records
 
 
@@ -128,6 +132,8 @@ def _run_all(assignment: Assignment, pending: list[Submission], out: Path, finge
     context.set_forkserver_preload(["autograder.staff.regrade", *_check_modules(assignment)])
     queue = list(reversed(pending))
     running: dict[object, tuple] = {}  # sentinel -> (process, submission, started)
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # a scheduler, `timeout`, a closed ssh
+        signal.signal(stop, _interrupt)
     try:
         while queue or running:
             while queue and len(running) < jobs:
@@ -155,6 +161,10 @@ def _run_all(assignment: Assignment, pending: list[Submission], out: Path, finge
             _stop(process)
         print("\nInterrupted: run the same command again to resume.", file=sys.stderr)
         raise
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # handled as Ctrl-C is: the gradings stop, the next run resumes
 
 
 def _check_modules(assignment: Assignment) -> list[str]:
@@ -187,7 +197,8 @@ def _grade_one(assignment_name: str, submission: Path, folder: Path, fingerprint
     log = os.open(folder / "grading.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
-    signal.signal(signal.SIGTERM, _exit)
+    signal.signal(signal.SIGTERM, _stop_now)
+    _die_with_parent()
     try:
         result = results.grade_and_write(load_assignment(assignment_name), submission,
                                          folder / "results.json")
@@ -200,8 +211,21 @@ def _grade_one(assignment_name: str, submission: Path, folder: Path, fingerprint
     results.write_results(grading_record(result, fingerprint), folder / "grading.json")
 
 
-def _exit(signum, frame):
-    raise SystemExit(128 + signum)  # unwinds through the sandbox, which kills the worker
+def _stop_now(signum, frame):
+    """Stop at once, the worker too. Not by an exception: hypothesis would take one raised
+    inside a check for a failing example and go on shrinking. No grading.json is written, so
+    the submission counts as not graded."""
+    kill_descendants()  # this process is a subreaper: the worker and all it started
+    os._exit(128 + signum)
+
+
+def _die_with_parent() -> None:
+    """SIGTERM this grading when the fork server exits (it does when the regrade dies, however
+    it dies), so that no grading outlives its regrade."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the regrade's own handlers still stop us
+        pass
 
 
 def grading_record(result: GradingResult, fingerprint: str) -> dict:

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.engine.config import Assignment
-from autograder.staff.export import Submission
+from autograder.staff.export import ExportError, Submission
 
 IDENTITY = ("name", "email", "sid", "submission_id")
 BINS = 10
@@ -21,14 +21,15 @@ BAR = 40
 
 
 def write_all(assignment: Assignment, submissions: list[Submission], records: list[dict],
-              out: Path, compare_with: Path | None = None) -> None:
+              out: Path, earlier: dict[str, dict] | None = None) -> None:
+    """The CSV, the report and the image; and the changes since ``earlier`` (``read_csv``)."""
     rows = [csv_row(assignment, submission, record)
             for submission, record in zip(submissions, records)]
     _write(out / "grades.csv", csv_text(assignment, rows))
     _write(out / "report.md", report(assignment, records))
     _write(out / "histogram.svg", histogram_svg(assignment, scored_totals(records)))
-    if compare_with is not None:
-        _write(out / "changes.md", changes(assignment, read_csv(Path(compare_with)), rows,
+    if earlier is not None:
+        _write(out / "changes.md", changes(assignment, earlier, rows,
                                            dict(zip((s.id for s in submissions), records))))
 
 
@@ -75,8 +76,13 @@ def csv_text(assignment: Assignment, rows: list[dict]) -> str:
 
 
 def read_csv(path: Path) -> dict[str, dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as stream:
-        return {row["submission_id"]: row for row in csv.DictReader(stream)}
+    """An earlier grades.csv; a spreadsheet may have added a BOM or dropped empty cells."""
+    with open(path, newline="", encoding="utf-8-sig") as stream:
+        reader = csv.DictReader(stream, restval="")
+        if "submission_id" not in (reader.fieldnames or ()):
+            raise ExportError(f"{path} is not the grades.csv of a regrade (no submission_id "
+                             "column)")
+        return {row["submission_id"]: row for row in reader}
 
 
 def scored_totals(records: list[dict]) -> list[float]:
