@@ -19,6 +19,7 @@ stopped, and a regrade after a fix of the reference or the checks grades everyth
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import json
@@ -140,11 +141,13 @@ def _run_all(assignment: Assignment, pending: list[Submission], out: Path, finge
                 submission = queue.pop()
                 folder = _folder(out, submission.id)
                 folder.mkdir(parents=True, exist_ok=True)
-                (folder / "grading.json").unlink(missing_ok=True)
+                for stale in (folder / "grading.json", *folder.glob(".results-*")):
+                    stale.unlink(missing_ok=True)  # a stopped grading's unfinished writes
                 process = context.Process(target=_grade_one, args=(
                     assignment.name, submission.folder, folder, fingerprints[submission.id]))
-                process.start()
-                running[process.sentinel] = (process, submission, time.monotonic())
+                with _signals_held():  # a Ctrl-C now must not miss the grading it starts
+                    process.start()
+                    running[process.sentinel] = (process, submission, time.monotonic())
             for sentinel in wait(list(running), timeout=1.0):
                 process, submission, _ = running.pop(sentinel)
                 process.join()
@@ -161,6 +164,17 @@ def _run_all(assignment: Assignment, pending: list[Submission], out: Path, finge
             _stop(process)
         print("\nInterrupted: run the same command again to resume.", file=sys.stderr)
         raise
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Hold back the signals that stop a regrade until the block is over."""
+    stops = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
 
 
 def _interrupt(signum, frame):
@@ -225,7 +239,9 @@ def _die_with_parent() -> None:
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except (OSError, AttributeError):  # not Linux: the regrade's own handlers still stop us
-        pass
+        return
+    if os.getppid() == 1:  # the fork server died before the line above
+        os._exit(128 + signal.SIGTERM)
 
 
 def grading_record(result: GradingResult, fingerprint: str) -> dict:
