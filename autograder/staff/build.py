@@ -22,8 +22,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.engine.config import Assignment, ConfigError, load_assignment
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from autograder.engine.isolation import PROJECT_ROOT
 PACKAGE_DIR = PROJECT_ROOT / "autograder"
 TEMPLATES_DIR = PROJECT_ROOT / "student_template"
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -35,12 +36,12 @@ from pathlib import Path
 from autograder.engine import results
 from autograder.engine.config import Assignment, load_assignment
 from autograder.engine.grading import GradingResult
-from autograder.engine.isolation import kill_descendants
+from autograder.engine.isolation import PROJECT_ROOT, kill_descendants
 from autograder.staff import summary
+from autograder.staff.build import project_files
 from autograder.staff.export import Submission, read_export
 from autograder.staff.progress import Progress
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 GRADED, MISSING, GRADER_ERROR, TIMED_OUT = "graded", "missing file", "grader error", "timed out"
 STOP_GRACE_SECONDS = 10
 PR_SET_PDEATHSIG = 1  # prctl(2)
@@ -75,34 +76,23 @@ def default_jobs() -> int:
 def fingerprint(assignment: Assignment, folder: Path) -> str:
     """Changes whenever the submission, the assignment or the grader's code changes."""
     digest = hashlib.sha256(f"{assignment.name}\0{_grader_digest()}\0".encode())
-    for path in _files(folder):
+    for path in project_files(folder) if folder.is_dir() else ():
         digest.update(f"{path.relative_to(folder)}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
-_GRADER_DIGEST: list[str] = []
-
-
+@functools.cache
 def _grader_digest() -> str:
     """A digest of everything that decides a score: the engine, the checks, the reference
     and the assignments' configuration (not this staff package)."""
-    if not _GRADER_DIGEST:
-        digest = hashlib.sha256()
-        for folder in ("autograder", "reference"):
-            for path in _files(PACKAGE_ROOT / folder):
-                if path.suffix in (".py", ".toml") and "staff" not in path.parts:
-                    digest.update(str(path.relative_to(PACKAGE_ROOT)).encode() + b"\0")
-                    digest.update(path.read_bytes())
-        _GRADER_DIGEST.append(digest.hexdigest())
-    return _GRADER_DIGEST[0]
-
-
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(path for path in folder.rglob("*") if path.is_file()
-                  and "__pycache__" not in path.parts)
+    digest = hashlib.sha256()
+    for folder in ("autograder", "reference"):
+        for path in project_files(PROJECT_ROOT / folder):
+            if path.suffix in (".py", ".toml") and "staff" not in path.parts:
+                digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _folder(out: Path, submission_id: str) -> Path:

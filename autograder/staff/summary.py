@@ -7,6 +7,7 @@ order with fixed formatting, so the same gradings always give byte-identical fil
 from __future__ import annotations
 
 import csv
+import html
 import io
 import statistics
 from collections import Counter
@@ -171,7 +172,7 @@ def histogram_svg(assignment: Assignment, totals: list[float]) -> str:
              f'font-family="sans-serif" font-size="12">',
              f'<rect width="{width}" height="{height}" fill="white"/>',
              f'<text x="{width / 2}" y="22" text-anchor="middle" font-size="15">'
-             f'{_escape(assignment.title)}: totals of {len(totals)} submissions</text>',
+             f'{html.escape(assignment.title)}: totals of {len(totals)} submissions</text>',
              f'<line x1="{left}" y1="{height - bottom}" x2="{width - 20}" '
              f'y2="{height - bottom}" stroke="black"/>']
     for index, (low, high, count) in enumerate(bins):
@@ -191,10 +192,6 @@ def histogram_svg(assignment: Assignment, totals: list[float]) -> str:
                  f'transform="rotate(-90 14 {height / 2})">submissions</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def changes(assignment: Assignment, before: dict[str, dict], rows: list[dict],
