@@ -17,8 +17,11 @@ pip_install=("$python" -m pip install --quiet --disable-pip-version-check)
 # On Gradescope, PyTorch's CPU-only index spares the container gigabytes of CUDA libraries;
 # here (and wherever that index is out of reach) PyPI's 2.13.0 is used.
 if [ -d /autograder/source ] && ! "$python" -c "import torch" 2>/dev/null; then
-  "${pip_install[@]}" "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu \
-    || "${pip_install[@]}" "torch==2.13.0"
+  if ! "${pip_install[@]}" "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu; then
+    echo "setup.sh: PyTorch's CPU index is out of reach; falling back to PyPI's torch 2.13.0" \
+         "(for Python 3.10 that is the CUDA build: gigabytes, and more memory per worker)" >&2
+    "${pip_install[@]}" "torch==2.13.0"
+  fi
 else
   "${pip_install[@]}" "torch==2.13.0"
 fi
@@ -33,3 +36,10 @@ import hypothesis, numpy, torch
 print(f"setup.sh: torch {torch.__version__}, numpy {numpy.__version__}, "
       f"hypothesis {hypothesis.__version__}")
 PY
+# Whatever torch was installed, a grading worker must load it under the assignment's limits,
+# in the sandbox it will run in; an image where it cannot must never grade anyone.
+if ! (cd "$here" && "$python" -m autograder preflight); then
+  echo "setup.sh: FAILED: the grading worker cannot start or import torch on this image" \
+       "(the cause is above); nothing would be graded. Fix the image and build it again." >&2
+  exit 1
+fi

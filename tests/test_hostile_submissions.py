@@ -36,7 +36,7 @@ ATTACKS = {
             try:
                 errors.append(open(f"{REPO}/{path}").read()[:20])
             except OSError as error:
-                errors.append(type(error).__name__)
+                errors.append(denied(error))
         sys.path.insert(0, REPO)
         try:
             import reference.energy_models as leaked
@@ -44,7 +44,7 @@ ATTACKS = {
         except ImportError as error:
             errors.append(type(error).__name__)
         raise RuntimeError(f"blocked: {errors}")
-    """, "blocked: ['PermissionError', 'PermissionError', 'PermissionError', 'ModuleNotFoundError']"),
+    """, "blocked: ['denied', 'denied', 'denied', 'ModuleNotFoundError']"),
     "monkeypatch torch, numpy and builtins to fake comparisons": ("""
         import builtins, math
         import numpy
@@ -133,7 +133,7 @@ ATTACKS = {
     """, "sent an unreadable answer"),
     "send a reply frame of 250 MB of JSON, then hang": ("""
         import struct, time
-        os.write(int(sys.argv[2]), struct.pack(">IQ", 250 * 2**20, 0) + b"[[],[],[],")
+        os.write(reply_fd(), struct.pack(">IQ", 250 * 2**20, 0) + b"[[],[],[],")
         time.sleep(10**6)
     """, "sent an unreadable answer"),
     "answer every request with fake replies and stop reading": ("""
@@ -141,7 +141,7 @@ ATTACKS = {
         def flood():
             frame = wire.encode({"ok": True, "value": 0.0, "output": ""})
             while True:
-                os.write(int(sys.argv[2]), frame)
+                os.write(reply_fd(), frame)
         threading.Thread(target=flood, daemon=True).start()
         time.sleep(10**6)
     """, "does not match"),
@@ -154,16 +154,34 @@ ATTACKS = {
                     stream.write("x")
                 results.append("written")
             except OSError as error:
-                results.append(type(error).__name__)
+                results.append(denied(error))
         raise RuntimeError(f"writes: {results}")
-    """, "writes: ['PermissionError'"),
+    """, "writes: ['denied'"),
 }
+
+
+# What every attack may call: whether an error means "you may not" (a file the worker may not
+# read, or cannot even see: a checkout under /tmp is hidden by the worker's private /tmp), and
+# the worker's reply channel, found as an attacker would (the pipe it holds open for writing).
+ATTACK_HELPERS = """
+def denied(error):
+    return "denied" if isinstance(error, (PermissionError, FileNotFoundError)) else type(error).__name__
+def reply_fd():
+    import fcntl
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            pipe = os.readlink(f"/proc/self/fd/{name}").startswith("pipe:")
+            if pipe and fcntl.fcntl(int(name), fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                return int(name)
+        except OSError:
+            continue
+"""
 
 
 def _submission(folder: Path, hw4, body: str, **constants) -> Path:
     names = {"REPO": str(ROOT), "GRADER_PID": os.getpid(), "SUBMISSION": str(folder),
              "TOKEN": "autograder-attack-token", **constants}
-    header = "".join(f"{name} = {value!r}\n" for name, value in names.items())
+    header = "".join(f"{name} = {value!r}\n" for name, value in names.items()) + ATTACK_HELPERS
     code = ("import os, sys, torch\n" + header + "def nll_loss(energies, y, beta):\n"
             + textwrap.indent(textwrap.dedent(body).strip(), "    ") + "\n")
     # The honest functions come from a copy named so that `import reference` finds nothing.

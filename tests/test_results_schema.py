@@ -14,7 +14,12 @@ SCHEMA = json.loads((Path(__file__).with_name("gradescope_results.schema.json"))
 
 
 def validate(data: dict) -> None:
+    """Gradescope's schema, and our own rule: a score is the sum of its tests, and results
+    without a test (the grader failed) carry no score at all."""
     jsonschema.validate(data, SCHEMA)
+    if not data["tests"]:
+        assert "score" not in data
+        return
     assert data["score"] == pytest.approx(sum(test["score"] for test in data["tests"]))
     for test in data["tests"]:
         assert 0 <= test["score"] <= test["max_score"]
@@ -37,7 +42,8 @@ def test_graded_results_follow_the_schema(hw4, tmp_path):
     assert 0 < data["score"] < hw4.points
 
 
-def test_failure_results_follow_the_schema():
+def test_failure_results_follow_the_schema_and_score_no_one():
     data = results.failure_results("the configuration is broken")
     validate(data)
-    assert "not your fault" in data["output"]
+    assert "not your fault" in data["output"] and "misconfigured" in data["output"]
+    assert "score" not in data and data["tests"] == []

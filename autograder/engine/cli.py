@@ -12,7 +12,7 @@ from pathlib import Path
 
 from autograder.engine import grading, report, results
 from autograder.engine.config import ASSIGNMENTS_DIR, ConfigError, load_assignment
-from autograder.engine.isolation import protect, running_as_root
+from autograder.engine.isolation import GraderEnvironmentError, protect, running_as_root
 
 # Overridable so that the tests can lay out a Gradescope tree of their own.
 GRADESCOPE_ROOT = Path(os.environ.get("AUTOGRADER_GRADESCOPE_ROOT", "/autograder"))
@@ -47,6 +47,9 @@ def _grade_command(args) -> int:
             print(f"No --submission given: grading the bundled example {submission}\n")
     try:
         result = results.grade_and_write(assignment, Path(submission), results_path)
+    except GraderEnvironmentError as error:  # results.json says so, and scores no one
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except Exception:  # noqa: BLE001 - results.json says so; the traceback is for the staff
         traceback.print_exc()
         return 1
@@ -62,8 +65,35 @@ def _check_command(args) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    result = grading.grade(assignment, Path(args.submission), public_only=True)
+    try:
+        result = grading.grade(assignment, Path(args.submission), public_only=True)
+    except GraderEnvironmentError as error:
+        print(f"The check could not run with this Python ({sys.executable}); this says "
+              f"nothing about your code.\n{error}\nMake sure that `{sys.executable} -c "
+              "\"import torch, numpy, hypothesis\"` works (see the README).", file=sys.stderr)
+        return 1
     print(report.render(result, public_only=True))
+    return 0
+
+
+def _preflight_command(args) -> int:
+    """Start a worker as a grading would and report; non-zero when it cannot (setup.sh)."""
+    from autograder.engine.worker_client import preflight
+
+    try:
+        assignment = load_assignment(args.assignment or default_assignment())
+        greeting = preflight(assignment.worker_limits)
+    except (ConfigError, GraderEnvironmentError) as error:
+        print(f"preflight FAILED: {error}", file=sys.stderr)
+        return 1
+    limit = assignment.worker_limits.memory_mb
+    used = greeting.get("memory_mb")
+    print(f"preflight: the grading worker starts and imports torch {greeting.get('torch')} "
+          f"(Python {greeting.get('python')}, NumPy {greeting.get('numpy')})"
+          + (f"; its runtime takes {used} MB of the {limit} MB memory limit" if used else ""))
+    if used and used > 0.7 * limit:
+        print(f"preflight: warning: only {limit - used} MB are left for the students' code; "
+              "the CPU build of torch takes far less than this one", file=sys.stderr)
     return 0
 
 
@@ -92,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--submission", type=Path, default=Path("."),
                        help="folder holding your file (default: the current folder)")
     check.set_defaults(run=_check_command)
+    preflight = commands.add_parser(
+        "preflight", help="prove that a grading worker starts and imports torch here",
+        description="Start a grading worker exactly as a grading would (sandbox, limits of the "
+                    "assignment) up to the point where it has imported torch and NumPy; exit "
+                    "non-zero with the cause in plain words if it cannot. setup.sh runs it.")
+    preflight.add_argument("--assignment", help="whose limits to use (default: the default "
+                                                "assignment)")
+    preflight.set_defaults(run=_preflight_command)
     try:
         from autograder.staff.commands import add_commands
     except ImportError:  # a student's handout has no staff commands

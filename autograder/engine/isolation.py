@@ -1,23 +1,27 @@
 """Where and as whom a worker runs, with which limits, and how all it started is killed.
 
-Two modes, chosen by who runs the grader:
+Two modes, chosen by what the machine allows (``choose_mode``):
 
-- **root** (Gradescope, CI): the worker runs under an unprivileged uid of its own, taken from
-  a range no account uses (``BASE_UID`` + slot, a slot per concurrent grading, held by a lock
-  file), in the manner of IOI's isolate: no account to create, no home, no group. The project
-  folder (reference, hidden checks, configuration) and the results folder are made
-  unreadable to others; the worker writes only in its scratch home (and, where namespaces
-  are allowed, in private temporary folders that vanish with it).
-- **unprivileged** (a student's laptop): the worker runs as the same user, with the same
-  limits but the process count, and a scratch folder; nothing here is secret.
+- **confined** (Linux as root: Gradescope, CI, Colab): the worker runs under an unprivileged
+  uid of its own, taken from a range no account uses (``BASE_UID`` + slot, a slot per
+  concurrent grading, held by a lock file), in the manner of IOI's isolate: no account to
+  create, no home, no group. The project folder (reference, hidden checks, configuration)
+  and the results folder are made unreadable to others; the worker writes only in its
+  scratch home (and, where namespaces are allowed, in private temporary folders that vanish
+  with it). Memory, CPU, processes, file size and open files are limited. The grading
+  process is a child subreaper, so every process a worker starts, even one that detaches
+  with ``setsid``, stays its descendant and is killed with the worker.
+- **portable** (everywhere else: macOS, Windows, Linux as a normal user; and the student's
+  check, which has nothing secret to protect): the worker is a plain child process of the
+  student's own interpreter, with the student's own environment and site packages (``pip
+  install --user`` included). It keeps per-call wall-clock limits and crash isolation (a
+  crash costs one part); nothing Linux-only is imported.
 
-In both modes the grading process is a child subreaper, so every process a worker starts,
-even one that detaches with ``setsid``, stays its descendant and is killed with the worker.
+``AUTOGRADER_SANDBOX=portable`` (or ``confined``) forces a mode.
 """
 from __future__ import annotations
 
 import ctypes
-import fcntl
 import json
 import os
 import shutil
@@ -36,13 +40,23 @@ ROOT_SCRATCH_BASE = Path("/var/lib/autograder-sandbox")
 BASE_UID = 61000
 SLOTS = 64
 PR_SET_CHILD_SUBREAPER = 36
+MODE_VARIABLE = "AUTOGRADER_SANDBOX"
+MODES = ("confined", "portable")
+
+
+class GraderEnvironmentError(RuntimeError):
+    """The grader's own environment failed (not the student's code): said to the course
+    staff in plain words, and no student is scored on it."""
 
 
 @dataclass(frozen=True)
 class Limits:
     """What one worker may use; every limit hit is reported in plain words."""
 
-    memory_mb: int = 1024  # address space: torch takes ~640 MB of it, leaving room to work
+    # Writable memory (the data segment), not address space: the CUDA build of torch maps
+    # 3.2 GB of address space on import but writes little of it; importing torch uses about
+    # 250 MB of this, leaving room to work.
+    memory_mb: int = 1024
     cpu_seconds: int = 600  # for the worker's whole life; each call also has a wall limit
     processes: int = 64  # per worker uid, threads included (root mode only)
     file_mb: int = 64
@@ -50,7 +64,42 @@ class Limits:
 
 
 def running_as_root() -> bool:
-    return os.geteuid() == 0
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def why_not_confined() -> str | None:
+    """Why the confined mode cannot run here, in plain words; None where it can."""
+    if sys.platform != "linux":
+        return f"the confined mode needs Linux (this is {sys.platform})"
+    if not running_as_root():
+        return "the confined mode needs root"
+    try:
+        import fcntl  # noqa: F401
+        import resource  # noqa: F401
+    except ImportError as error:
+        return f"the confined mode needs the {error.name} module"
+    if not os.path.isdir("/proc/self"):
+        return "the confined mode needs /proc"
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl
+    except (AttributeError, OSError, TypeError):
+        return "the confined mode needs prctl"
+    return None
+
+
+def choose_mode(requested: str | None = None) -> str:
+    """``requested`` or the ``AUTOGRADER_SANDBOX`` variable, else confined where possible."""
+    wanted = requested or os.environ.get(MODE_VARIABLE) or None
+    if wanted not in (None, *MODES):
+        raise GraderEnvironmentError(f"{MODE_VARIABLE}={wanted!r} is not one of {MODES}")
+    if wanted == "portable":
+        return "portable"
+    reason = why_not_confined()
+    if reason is None:
+        return "confined"
+    if wanted == "confined":
+        raise GraderEnvironmentError(f"{MODE_VARIABLE}=confined, but {reason}")
+    return "portable"
 
 
 def become_subreaper() -> None:
@@ -120,12 +169,19 @@ def _reap_orphans() -> None:
             return
 
 
-def _python_is_reachable_by_others(python: Path) -> list[Path]:
-    """The folders on the way to ``python`` that others cannot traverse."""
+def _interpreter_paths() -> list[Path]:
+    """The interpreter as it is called (a virtual environment's link) and as it resolves."""
+    called = Path(os.path.abspath(sys.executable))
+    return list(dict.fromkeys((called, called.resolve())))
+
+
+def _python_is_reachable_by_others() -> list[Path]:
+    """The folders on the way to the interpreter that others cannot traverse."""
     blocked = []
-    for folder in [*reversed(python.parents)]:
-        if not os.stat(folder).st_mode & stat.S_IXOTH:
-            blocked.append(folder)
+    for python in _interpreter_paths():
+        for folder in reversed(python.parents):
+            if not os.stat(folder).st_mode & stat.S_IXOTH and folder not in blocked:
+                blocked.append(folder)
     return blocked
 
 
@@ -134,7 +190,7 @@ def prepare_machine() -> None:
     permission on the folders above it, never read permission)."""
     if not running_as_root():
         return
-    for folder in _python_is_reachable_by_others(Path(sys.executable).resolve()):
+    for folder in _python_is_reachable_by_others():
         os.chmod(folder, os.stat(folder).st_mode | stat.S_IXOTH)
         print(f"setup: made {folder} traversable (o+x) so that the grading worker can run "
               f"{sys.executable}")
@@ -160,25 +216,28 @@ NOT_SUBMITTED = ("__pycache__", ".venv", "venv", ".git", ".ipynb_checkpoints", "
 
 
 class Sandbox:
-    """One grading's confinement: a uid slot (root), a scratch folder, limits, a kill switch."""
+    """One grading's confinement: a mode, a scratch folder, limits, a kill switch (and in the
+    confined mode a uid slot)."""
 
-    def __init__(self, limits: Limits = Limits(), protected=()):
+    def __init__(self, limits: Limits = Limits(), protected=(), mode: str | None = None):
         self.limits = limits
-        self.root_mode = running_as_root()
+        self.mode = choose_mode(mode)
         self.uid = self.gid = None
         self._slot_lock = None
-        become_subreaper()
-        if self.root_mode:
-            blocked = _python_is_reachable_by_others(Path(sys.executable).resolve())
+        base = None
+        if self.mode == "confined":
+            become_subreaper()
+            blocked = _python_is_reachable_by_others()
             if blocked:
-                raise RuntimeError(f"the worker cannot run {sys.executable}: {blocked[0]} is "
-                                   "not traversable by others; run setup.sh as root first")
+                raise GraderEnvironmentError(
+                    f"the sandbox's worker user cannot run {sys.executable}: {blocked[0]} is "
+                    "not traversable by others; run setup.sh as root first")
             protect(PROJECT_ROOT, *protected)
             ROOT_SCRATCH_BASE.mkdir(mode=0o711, parents=True, exist_ok=True)
             self.uid = self.gid = BASE_UID + self._take_slot()
-        base = ROOT_SCRATCH_BASE if self.root_mode else None
+            base = ROOT_SCRATCH_BASE
         self.scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=base))
-        if self.root_mode:
+        if self.mode == "confined":
             # Only this worker's uid may enter (by its group), and it may not change the copies;
             # workers of other gradings cannot read this submission.
             os.chown(self.scratch, 0, self.gid)
@@ -187,6 +246,8 @@ class Sandbox:
             os.chmod(self.scratch, 0o700)
 
     def _take_slot(self) -> int:
+        import fcntl
+
         for slot in range(SLOTS):
             handle = open(ROOT_SCRATCH_BASE / f"slot-{slot}.lock", "w")
             try:
@@ -211,7 +272,7 @@ class Sandbox:
         _readable_not_writable(self.scratch / "sandbox", self.scratch / "submission")
         home = self.scratch / "home"
         home.mkdir(mode=0o700)
-        if self.root_mode:
+        if self.mode == "confined":
             os.chown(home, self.uid, self.gid)
         return self.scratch / "sandbox" / "worker.py", self.scratch / "submission"
 
@@ -219,29 +280,35 @@ class Sandbox:
     def home(self) -> Path:
         return self.scratch / "home"
 
-    def command(self, worker_args: list[str]) -> list[str]:
-        """The command that starts a confined worker with ``worker_args``."""
-        limits = asdict(self.limits)
-        if not self.root_mode:
-            limits["processes"] = 0  # counted per user: a laptop's own processes count too
+    def command(self, worker: Path) -> tuple[list[str], dict]:
+        """The command that starts a worker running ``worker``, and its environment."""
+        quiet = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
+                 "MKL_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+        if self.mode == "portable":
+            # The student's own interpreter, environment and site packages (--user included):
+            # whatever imports torch in their shell imports it in the worker.
+            scratch_tmp = {name: str(self.home) for name in ("TMPDIR", "TEMP", "TMP")}
+            return [sys.executable, str(worker)], {**os.environ, **scratch_tmp, **quiet}
         config = {
-            "uid": self.uid, "gid": self.gid, "limits": limits, "home": str(self.home),
+            "uid": self.uid, "gid": self.gid, "limits": asdict(self.limits),
+            "home": str(self.home),
             "environment": {
                 "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home),
                 "TMPDIR": str(self.home), "LANG": "C.UTF-8", "USER": "autograder-worker",
-                "LOGNAME": "autograder-worker", "PYTHONHASHSEED": "0",
-                "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-                "MKL_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": "",
+                "LOGNAME": "autograder-worker", **quiet,
             },
         }
-        launcher = self.scratch / "sandbox" / "launcher.py"
-        return [sys.executable, "-I", str(launcher), json.dumps(config),
-                sys.executable, "-E", "-s", *worker_args]
+        launcher = worker.with_name("launcher.py")
+        return ([sys.executable, "-I", str(launcher), json.dumps(config),
+                 sys.executable, "-E", "-s", str(worker)], {"PATH": "/usr/bin:/bin"})
 
     def kill_all(self) -> None:
+        """Confined mode: every process the worker started, however it detached. (In the
+        portable mode the worker client kills the worker's process group.)"""
+        if self.mode != "confined":
+            return
         kill_descendants()
-        if self.uid is not None:
-            kill_uid(self.uid)
+        kill_uid(self.uid)
 
     def close(self) -> None:
         self.kill_all()

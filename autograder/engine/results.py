@@ -8,6 +8,7 @@ from pathlib import Path
 
 from autograder.engine.config import Assignment
 from autograder.engine.grading import GradingResult, grade
+from autograder.engine.isolation import GraderEnvironmentError
 
 
 def _points(value: float) -> float:
@@ -51,12 +52,15 @@ def gradescope_results(result: GradingResult) -> dict:
 
 
 def failure_results(message: str) -> dict:
-    """What Gradescope gets when the grader itself fails: valid, and honest about it."""
+    """What Gradescope gets when the grader itself fails (its environment or its own code):
+    no score and no test, so that no student is scored on the grader's failure, and a
+    top-level output that says so to the course staff and to the student."""
     return {
-        "score": 0.0,
         "execution_time": 0.0,
-        "output": f"The autograder failed before it could grade this submission: {message}\n"
-                  "This is not your fault; please tell the course staff.",
+        "output": "The autograder is misconfigured: this is not a grade.\n\n"
+                  f"It failed before it could grade this submission: {message}\n\n"
+                  "This is not your fault. Your submission is saved; please tell the course "
+                  "staff, who will fix the autograder and grade it again.",
         "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
@@ -81,6 +85,9 @@ def grade_and_write(assignment: Assignment, submission: Path, path: Path) -> Gra
     error is raised again for the caller to report."""
     try:
         result = grade(assignment, Path(submission))
+    except GraderEnvironmentError as error:
+        write_results(failure_results(str(error)), path)
+        raise
     except Exception as error:
         write_results(failure_results(f"{type(error).__name__}: {error}"), path)
         raise

@@ -3,18 +3,26 @@
 One worker serves a whole grading run while it lives. A call that times out, a crash, a
 ``sys.exit`` that escaped, or an ``os._exit`` kills the worker's whole process group and raises
 ``WorkerDied``; the next call starts a fresh worker, so only the part in progress is lost.
+
+A worker that cannot start, or cannot import its runtime, fails its hello: that is the
+grader's environment failing, raised as ``GraderEnvironmentError`` with the cause in plain
+words, and never charged to the student. The channel is the worker's standard input and
+output; each exchange runs in a thread under a deadline, so it works alike on every OS.
 """
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
-import time
+import sys
+import tempfile
+import threading
 from pathlib import Path
 
-from autograder.engine.isolation import Sandbox
+from autograder.engine.isolation import GraderEnvironmentError, Limits, Sandbox
 from autograder.sandbox import wire
+
+STDERR_KEPT = 4000  # characters of a failed start's standard error shown to the staff
 
 
 class WorkerDied(Exception):
@@ -25,10 +33,6 @@ class WorkerDied(Exception):
         self.reason = reason
 
 
-class _Deadline(Exception):
-    pass
-
-
 def _tensor_to_array(node):
     if hasattr(node, "detach") and hasattr(node, "numpy"):
         return node.detach().cpu().numpy(), "tensor"
@@ -36,6 +40,7 @@ def _tensor_to_array(node):
 
 
 def _describe_exit(returncode: int | None, sandbox: Sandbox) -> str:
+    """How a worker ended, in words; blames the student's code only where it could be."""
     if returncode is None:
         return "stopped answering"
     if returncode < 0:
@@ -44,7 +49,7 @@ def _describe_exit(returncode: int | None, sandbox: Sandbox) -> str:
             return "was killed (SIGKILL), most likely because it ran out of memory"
         if number == signal.SIGSEGV:
             return "crashed with a segmentation fault"
-        if number == signal.SIGXCPU:
+        if number == getattr(signal, "SIGXCPU", None):
             return f"used more than its {sandbox.limits.cpu_seconds} s of CPU time"
         try:
             name = signal.Signals(number).name
@@ -52,6 +57,32 @@ def _describe_exit(returncode: int | None, sandbox: Sandbox) -> str:
             name = f"signal {number}"
         return f"was killed by {name}"
     return f"exited with status {returncode} (sys.exit or os._exit in your code?)"
+
+
+def _startup_failure(greeting: dict | None, death: str | None, stderr: str,
+                     sandbox: Sandbox) -> GraderEnvironmentError:
+    """Why a worker failed its hello, in plain words for the course staff."""
+    python = sys.executable
+    last = " ".join(stderr.strip().splitlines()[-3:])[-1000:]
+    limits = sandbox.limits
+    under_limits = (f" under the sandbox's limits ({limits.memory_mb} MB of memory, "
+                    f"{limits.open_files} open files)" if sandbox.mode == "confined" else "")
+    if greeting is not None:
+        cause = (f"the worker could not import {greeting.get('module') or 'its runtime'}"
+                 f"{under_limits} ({greeting.get('error_type')}: {greeting.get('error')})")
+    elif "No such file or directory" in stderr or "can't open file" in stderr:
+        cause = (f"the worker could not start: the interpreter {python} or the worker's own "
+                 f"files are not visible inside the sandbox ({last})")
+    elif "Permission denied" in stderr:
+        cause = (f"the worker could not start: its user may not run {python} or read its "
+                 f"packages; run setup.sh as root ({last})")
+    else:
+        cause = (f"the worker could not start and import torch{under_limits}: it "
+                 f"{death or 'failed'}" + (f" ({last})" if last else ""))
+    return GraderEnvironmentError(
+        f"The autograder's own environment failed before any student code ran: {cause}. "
+        f"This is not the student's fault and no score was given (sandbox mode: "
+        f"{sandbox.mode}, Python {sys.version.split()[0]}).")
 
 
 # What the worker says in words reaches students and TAs; the worker's own caps are the
@@ -74,6 +105,14 @@ def _sanitised(reply: dict) -> dict:
     return clean
 
 
+def _keep_last_lines(stream, lines: list[str]) -> None:
+    """Keep the end of what a worker writes on its standard error before its hello (after
+    it, nothing comes: the worker points it at the null device)."""
+    for line in iter(stream.readline, b""):
+        lines.append(line.decode("utf-8", "replace"))
+        del lines[:-40]
+
+
 class WorkerClient:
     """Starts, feeds and kills workers for one submission file, inside ``sandbox``."""
 
@@ -88,22 +127,15 @@ class WorkerClient:
         self.process: subprocess.Popen | None = None
         self.load_error: dict | None = None
         self.load_output = ""
+        # Once a worker could not start, none will: every later start says so at once.
+        self.environment_failure: GraderEnvironmentError | None = None
+        self.greeting: dict = {}  # the last worker's hello: its Python, torch and memory
 
     # -- life cycle -------------------------------------------------------------------
     def start(self) -> None:
-        """A fresh worker in a fresh scratch, with the submission loaded."""
-        worker, submission_folder = self.sandbox.stage(self.submission.parent)
-        request_read, self._request_write = os.pipe()
-        self._reply_read, reply_write = os.pipe()
-        self.process = subprocess.Popen(
-            self.sandbox.command([str(worker), str(request_read), str(reply_write)]),
-            pass_fds=(request_read, reply_write),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            cwd=self.sandbox.scratch, env={"PATH": "/usr/bin:/bin"}, start_new_session=True,
-        )
-        os.close(request_read)
-        os.close(reply_write)
-        os.set_blocking(self._request_write, False)
+        """A fresh worker in a fresh scratch that has said hello, with the submission loaded.
+        Raises ``GraderEnvironmentError`` when the worker cannot start or import its runtime."""
+        submission_folder = self.launch()
         try:
             reply = self._exchange(
                 {"op": "load", "path": str(submission_folder / self.submission.name),
@@ -116,19 +148,63 @@ class WorkerClient:
         problems = reply.get("problems")
         self.load_problems = [str(p)[:500] for p in problems[:20]] if isinstance(problems, list) else []
 
+    def launch(self) -> Path:
+        """Start a worker up to its hello (``self.greeting``), nothing of the student's loaded
+        yet; returns the submission folder as the worker sees it."""
+        if self.environment_failure is not None:
+            raise self.environment_failure
+        worker, submission_folder = self.sandbox.stage(self.submission.parent)
+        command, environment = self.sandbox.command(worker)
+        windows = sys.platform == "win32"
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=self.sandbox.home, env=environment, start_new_session=not windows,
+            creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if windows else 0)
+        self._request_write = self.process.stdin.fileno()
+        self._reply_read = self.process.stdout.fileno()
+        if windows:  # the channel carries bytes: no newline translation
+            import msvcrt
+
+            for fd in (self._request_write, self._reply_read):
+                msvcrt.setmode(fd, os.O_BINARY)
+        stderr: list[str] = []
+        drain = threading.Thread(target=_keep_last_lines, args=(self.process.stderr, stderr),
+                                 daemon=True)
+        drain.start()
+        self._say_hello(drain, stderr)
+        return submission_folder
+
+    def _say_hello(self, drain: threading.Thread, stderr: list[str]) -> None:
+        greeting = death = None
+        try:
+            greeting = self._exchange(None, self.load_timeout)
+        except WorkerDied as died:
+            death = died.reason
+        if greeting is not None and greeting.get("ok") and greeting.get("op") == "hello":
+            self.greeting = greeting
+            return
+        self.stop()
+        drain.join(2)  # the worker is gone: what it wrote is all there
+        self.environment_failure = _startup_failure(
+            greeting, death, "".join(stderr)[-STDERR_KEPT:], self.sandbox)
+        raise self.environment_failure
+
     def stop(self) -> None:
         """Kill the worker and everything it started, however it detached."""
         if self.process is None:
             return
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            if hasattr(os, "killpg"):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            else:
+                self.process.kill()
         except (ProcessLookupError, PermissionError):
             pass
         self.process.wait()
         self.sandbox.kill_all()
-        for fd in (self._request_write, self._reply_read):
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             try:
-                os.close(fd)
+                stream.close()
             except OSError:
                 pass
         self.process = None
@@ -168,37 +244,58 @@ class WorkerClient:
         if reply.get("nonce") != nonce:
             self.stop()
 
-    def _exchange(self, request: dict, timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
+    def _exchange(self, request: dict | None, timeout: float) -> dict:
+        """Send ``request`` (None: only read) and return the reply, within ``timeout``.
 
-        def wait(fd, writing=False):
-            remaining = deadline - time.monotonic()
-            ready = select.select([], [fd], [], max(remaining, 0)) if writing else \
-                select.select([fd], [], [], max(remaining, 0))
-            if remaining <= 0 or not any(ready):
-                raise _Deadline
+        The writing and reading run in a thread: a worker that stops reading or answering
+        cannot block the grader, and killing it ends the thread (the pipes close)."""
+        frame = None if request is None else wire.encode(request, to_array=_tensor_to_array)
+        outcome: dict = {}
 
-        frame = wire.encode(request, to_array=_tensor_to_array)  # a failure here is the grader's
-        try:
-            # A worker that stops reading must not block the grader: writes wait under the
-            # same deadline as the answer.
-            wire.write_frame(self._request_write, frame, wait=lambda fd: wait(fd, writing=True))
-            reply = wire.decode(wire.read_frame(self._reply_read, wait))
-        except _Deadline:
+        def talk():
+            try:
+                if frame is not None:
+                    wire.write_frame(self._request_write, frame)
+                outcome["reply"] = wire.read_frame(self._reply_read)
+            except (wire.WireError, OSError) as error:
+                outcome["error"] = error
+
+        talker = threading.Thread(target=talk, daemon=True)
+        talker.start()
+        talker.join(timeout)
+        if talker.is_alive():
             self.stop()
-            raise WorkerDied(f"took longer than {timeout:g} s") from None
-        except (wire.WireError, OSError) as error:
-            returncode = self.process.poll() if self.process else None
-            if returncode is None and self.process is not None:
-                try:
-                    returncode = self.process.wait(timeout=2)
-                except subprocess.TimeoutExpired:
-                    returncode = None
+            talker.join(5)  # killed, the worker's end of the pipes closes and the thread ends
+            raise WorkerDied(f"took longer than {timeout:g} s")
+        if "error" in outcome:
+            try:
+                returncode = self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                returncode = None
             self.stop()
             if returncode is None:
-                raise WorkerDied(f"sent an unreadable answer ({error})") from None
-            raise WorkerDied(_describe_exit(returncode, self.sandbox)) from None
+                raise WorkerDied(f"sent an unreadable answer ({outcome['error']})")
+            raise WorkerDied(_describe_exit(returncode, self.sandbox))
+        try:
+            reply = wire.decode(outcome["reply"])
+        except wire.WireError as error:
+            self.stop()
+            raise WorkerDied(f"sent an unreadable answer ({error})") from None
         if not isinstance(reply, dict):
             self.stop()
             raise WorkerDied("sent an unreadable answer")
         return _sanitised(reply)
+
+
+def preflight(limits: Limits, mode: str | None = None) -> dict:
+    """Start a worker exactly as a grading would, under ``limits``, up to its hello, and
+    return the greeting; raises ``GraderEnvironmentError`` with the cause if it fails.
+    ``setup.sh`` runs it so that an image whose worker cannot load torch never ships."""
+    with tempfile.TemporaryDirectory() as folder:
+        client = WorkerClient(Path(folder) / "nothing.py", module="nothing",
+                              sandbox=Sandbox(limits, mode=mode))
+        try:
+            client.launch()
+            return client.greeting
+        finally:
+            client.close()

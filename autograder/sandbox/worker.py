@@ -1,8 +1,11 @@
 """The worker: the only process in which a student's code runs.
 
-It is started by ``autograder.engine.worker_client`` as ``python -E -s worker.py IN_FD OUT_FD``
-with this folder as its only project path, so it can import nothing of the grader but
-``wire``. It loads the submission, then answers requests read from IN_FD on OUT_FD:
+It is started by ``autograder.engine.worker_client`` as ``python worker.py`` (``-E -s`` in the
+confined mode) with this folder as its only project path, so it can import nothing of the
+grader but ``wire``. Its standard input and output are the channel. Before anything of the
+student's is loaded it says hello: it proves that it started, imported its runtime (torch,
+NumPy) and read its own files, or says which of these failed (the grader's environment,
+never the student's fault). Then it answers requests:
 
 - ``{"op": "load", "path": ..., "module": ...}`` imports the submission file;
 - ``{"op": "call", "function": ..., "args": [...], "seed": ..., "project": [...]}`` calls one
@@ -25,11 +28,10 @@ import sys
 import traceback
 import types
 
-import numpy as np
-
-import builders
-import loader
 import wire
+
+# Imported by ``hello``, so that a runtime that cannot be imported is reported, not fatal.
+np = builders = loader = None
 
 OUTPUT_LIMIT = 8192
 MESSAGE_LIMIT = 2000
@@ -215,19 +217,62 @@ class Worker:
         return {"ok": False, "error_type": "Protocol", "error": f"unknown op {op!r}"}
 
 
-def silence_standard_streams():
+def take_channel() -> tuple[int, int]:
+    """The request and reply descriptors (standard input and output, moved aside), with
+    0, 1 and 2 pointing at the null device from then on."""
+    in_fd, out_fd = os.dup(0), os.dup(1)
+    if sys.platform == "win32":
+        import msvcrt
+
+        for fd in (in_fd, out_fd):
+            msvcrt.setmode(fd, os.O_BINARY)
     null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
+    for fd in (0, 1):
         os.dup2(null, fd)
     os.close(null)
+    return in_fd, out_fd
+
+
+def hello() -> dict:
+    """Import the runtime and the worker's own helpers; say what worked, or what did not."""
+    global np, builders, loader
+    try:
+        import numpy as np
+        import torch
+
+        torch.set_num_threads(1)
+        import builders
+        import loader
+    except BaseException as error:  # noqa: BLE001 - whatever it is, the staff must hear it
+        return {"ok": False, "op": "hello", "error_type": type(error).__name__,
+                "error": str(error)[:MESSAGE_LIMIT], "module": getattr(error, "name", None)}
+    return {"ok": True, "op": "hello", "python": sys.version.split()[0],
+            "torch": torch.__version__, "numpy": np.__version__, "memory_mb": _memory_mb()}
+
+
+def _memory_mb() -> int | None:
+    """The writable memory the runtime took (Linux), against which the limit counts."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return None
 
 
 def main():
-    in_fd, out_fd = int(sys.argv[1]), int(sys.argv[2])
-    silence_standard_streams()
-    import torch
-
-    torch.set_num_threads(1)
+    in_fd, out_fd = take_channel()
+    greeting = hello()
+    # Until now standard error told the trusted side why a start failed; from here on the
+    # student's code runs, and what it prints is captured per request instead.
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 2)
+    os.close(null)
+    wire.write_frame(out_fd, wire.encode(greeting))
+    if not greeting["ok"]:
+        return
     worker = Worker()
     main_pid = os.getpid()
     while True:
