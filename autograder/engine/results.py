@@ -9,6 +9,7 @@ from pathlib import Path
 from autograder.engine.config import Assignment
 from autograder.engine.grading import GradingResult, grade
 from autograder.engine.isolation import GraderEnvironmentError
+from autograder.engine.text import printable_data
 
 
 def _points(value: float) -> float:
@@ -70,11 +71,13 @@ def failure_results(message: str) -> dict:
 
 
 def write_results(data: dict, path: Path) -> None:
+    """Write ``data`` as JSON at ``path`` atomically, every text in it ``printable`` (the
+    student's output and messages reach it)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".results-")
     with os.fdopen(handle, "w") as stream:
-        json.dump(data, stream, indent=2, sort_keys=True)
+        json.dump(printable_data(data), stream, indent=2, sort_keys=True)
         stream.write("\n")
     os.replace(temporary, path)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from autograder.engine.config import Assignment
 from autograder.engine.formatting import describe_value, format_inputs
 from autograder.engine.grading import GradingResult, PartResult, grade
+from autograder.engine.text import printable
 from autograder.staff.export import ExportError, Submission, read_export
 
 INDENT = " " * 8
@@ -47,7 +48,7 @@ def render(result: GradingResult) -> str:
             lines.append(f"{current.number} {current.title}")
         lines.extend(_part(part))
     lines += ["", f"Total: {result.score:g} / {result.assignment.points:g}", *result.notes]
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # the student's output and messages are in it
 
 
 def _part(part: PartResult) -> list[str]:

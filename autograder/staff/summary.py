@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.engine.config import Assignment
+from autograder.engine.text import printable
 from autograder.staff.export import ExportError, Submission
 
 IDENTITY = ("name", "email", "sid", "submission_id")
@@ -35,8 +36,9 @@ def write_all(assignment: Assignment, submissions: list[Submission], records: li
 
 
 def _write(path: Path, text: str) -> None:
+    """Write ``text`` ``printable``: names and messages come from students' metadata and code."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(printable(text), encoding="utf-8")
 
 
 def _points(value) -> str:
@@ -63,8 +65,10 @@ def csv_row(assignment: Assignment, submission: Submission, record: dict) -> dic
 
 def _inert(text: str) -> str:
     """A name as text a spreadsheet will not run: students choose their own names, and a
-    cell starting with = + - @ is a formula to Excel (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    cell starting with = + - @ is a formula to Excel (CSV injection). Made ``printable``
+    first, so that no control character hides a formula until the file is written."""
+    text = printable(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t") else text
 
 
 def csv_text(assignment: Assignment, rows: list[dict]) -> str:
