@@ -10,26 +10,38 @@ statements are kept:
 - assignments (``=``, annotated) whose targets are plain names and whose value is built from
   literals, names, attributes, subscripts and operators, and calls only of functions of the
   pure modules in ``PURE_MODULES`` (``math``, ``numpy``, ``torch``'s tensor functions, ...),
-  e.g. ``ALPHABET_SIZE = 27``, ``LOG2PI = math.log(2 * math.pi)`` or
-  ``device = torch.device("cuda" if torch.cuda.is_available() else "cpu")``.
+  e.g. ``ALPHABET_SIZE = 27``, ``LOG2PI = math.log(2 * math.pi)``, ``dtype = torch.float32``
+  or ``device = torch.device("cuda" if torch.cuda.is_available() else "cpu")``.
 
 Everything else is dropped: expressions (plots, calls), loops (training), ``with``, ``if``
 blocks, assignments that call anything else (``model = SimpleNet()``, data loaders), and the
-lines of IPython magics (``%matplotlib inline``, ``!pip install ...``; a ``%%`` cell magic
-drops its cell). A cell with a syntax error is dropped whole and a kept statement that fails
-when run is skipped; each is reported by cell, so that a function they would have defined is
-reported missing with the reason. ``.cuda()`` and ``.to("cuda")`` run on the CPU when there
-is no GPU.
+lines of IPython magics (``%matplotlib inline``, ``!pip install ...``). A cell magic that only
+measures or silences its cell (``%%time``, ``%%timeit``, ``%%capture``, with any arguments)
+is a blank line and the rest of its cell is loaded by these rules; any other
+(``%%bash``, ``%%writefile``, ``%%html``, ...) drops its cell. A cell with a syntax error is
+dropped whole, a cell magic that drops a cell holding definitions is named, and a kept
+statement that fails when run is skipped; each is reported by cell, so that a function they
+would have defined is reported missing with the reason.
+
+The grader has no GPU: ``.cuda()`` and ``.to("cuda")`` run on the CPU when there is none, and
+a kept constant naming a CUDA device (``device = "cuda"``, ``torch.device("cuda:0")``) names
+the CPU instead, so that functions creating tensors on ``device`` run.
 """
 from __future__ import annotations
 
 import ast
 import json
+import re
+import sys
 
 PURE_MODULES = frozenset(["math", "numpy", "torch", "string", "itertools", "functools",
                           "operator", "collections", "re", "random"])
 # Calls under these names are not pure even in a pure module: they load, download or train.
 IMPURE_PARTS = frozenset(["load", "save", "hub", "utils", "datasets", "download", "compile"])
+# Cell magics that time or silence their cell but leave its code as it is; IPython reads
+# the magic's name from the first line of the cell.
+MEASURING_CELL_MAGICS = ("time", "timeit", "capture")
+CUDA_DEVICE_NAME = re.compile(r"cuda(:\d+)?")
 
 
 def cells_of(path: str) -> list[tuple[str, str]]:
@@ -47,12 +59,33 @@ def cells_of(path: str) -> list[tuple[str, str]]:
     return cells
 
 
+def cell_magic(source: str) -> str | None:
+    """The name of the cell magic a cell starts with ("%%timeit -n 3" -> "timeit"), or None."""
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return (first[2:].split() or [""])[0] if first.startswith("%%") else None
+
+
 def without_magics(source: str) -> str:
-    """The cell's Python: IPython magic and shell lines become blank (line numbers stay)."""
-    lines = source.splitlines()
-    if lines and lines[0].lstrip().startswith("%%"):
-        return ""
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines)
+    """The cell's Python: IPython magic and shell lines become blank (line numbers stay), the
+    first line of a cell magic included; whether a cell magic drops its cell is
+    ``load_definitions``'s to decide."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def _skipped_cell_problem(label: str, magic: str, source: str) -> str | None:
+    """Why the functions and classes of a cell dropped for its cell magic are missing; None
+    where it defines none (a shell script, HTML), since no graded function can miss it."""
+    try:
+        tree = ast.parse(without_magics(source))
+    except SyntaxError:
+        return None
+    names = [statement.name for statement in tree.body if isinstance(
+        statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    if not names:
+        return None
+    return (f"{label} defines {', '.join(names)}, but the cell starting with %%{magic} was "
+            "skipped: only %%time, %%timeit and %%capture cells are graded")
 
 
 def _dotted(node) -> str | None:
@@ -114,6 +147,12 @@ def load_definitions(path: str, namespace: dict) -> list[str]:
     problems = []
     aliases: dict[str, str] = {}
     for label, source in cells_of(path):
+        magic = cell_magic(source)
+        if magic is not None and magic not in MEASURING_CELL_MAGICS:
+            problem = _skipped_cell_problem(label, magic, source)
+            if problem:
+                problems.append(problem)
+            continue
         try:
             tree = ast.parse(without_magics(source), filename=label)
         except SyntaxError as error:
@@ -130,7 +169,34 @@ def load_definitions(path: str, namespace: dict) -> list[str]:
             except Exception as error:  # noqa: BLE001 - one failing statement costs only itself
                 problems.append(f"{label}, line {statement.lineno}: "
                                 f"{type(error).__name__}: {error}")
+                continue
+            for name in _assigned_names(statement):
+                namespace[name] = on_this_machine(namespace[name])
     return problems
+
+
+def _assigned_names(statement) -> list[str]:
+    if isinstance(statement, ast.Assign):
+        return [target.id for target in statement.targets]
+    if isinstance(statement, ast.AnnAssign):
+        return [statement.target.id]
+    return []
+
+
+def on_this_machine(device):
+    """``device`` as this machine can honour it: where it names a GPU ("cuda", "cuda:0", or a
+    ``torch.device`` of them) and there is none, the CPU, in the same type (a student's code
+    may read ``device.type``); any other value as it is."""
+    torch = sys.modules.get("torch")
+    if torch is None:  # nothing can create a tensor yet, so no value is a device
+        return device
+    if isinstance(device, torch.device):
+        names_gpu, cpu = device.type == "cuda", torch.device("cpu")
+    elif isinstance(device, str):
+        names_gpu, cpu = CUDA_DEVICE_NAME.fullmatch(device.strip()) is not None, "cpu"
+    else:
+        return device
+    return cpu if names_gpu and not torch.cuda.is_available() else device
 
 
 def run_cuda_on_cpu() -> None:
@@ -140,15 +206,11 @@ def run_cuda_on_cpu() -> None:
     if torch.cuda.is_available():
         return
 
-    def on_cpu(device):
-        return "cpu" if "cuda" in str(device) else device
-
     def to(original):
         def moved(self, *args, **kwargs):
-            args = tuple(on_cpu(arg) if isinstance(arg, (str, torch.device)) else arg
-                         for arg in args)
+            args = tuple(on_this_machine(arg) for arg in args)
             if "device" in kwargs:
-                kwargs["device"] = on_cpu(kwargs["device"])
+                kwargs["device"] = on_this_machine(kwargs["device"])
             return original(self, *args, **kwargs)
         return moved
 
