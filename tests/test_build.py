@@ -27,6 +27,9 @@ FORBIDDEN_MODULES = ("reference", "autograder.checks.hidden")
 # not graded. hw4_impl's cross_entropy is the homework's one-line helper (cross-entropy with
 # -energies as logits) that the students' build_ce_matrix uses.
 GIVEN_FUNCTIONS = {"hw4_impl": {"cross_entropy"}}
+# A notebook template ends with the cell that runs the student check in the notebook
+# (autograder.engine.notebook_check): given, and it computes nothing of the homework.
+CHECK_CELL = "from autograder import check; check()"
 # A decimal number with more than 6 significant digits looks like a value someone computed
 # (with the reference, perhaps) and pasted in; nothing in the handout needs one.
 DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d*|\.\d+|\d+(?=[eE]))([eE][-+]?\d+)?")
@@ -164,7 +167,8 @@ def test_the_template_is_stubs_only(handouts, name):
         for cell in json.loads(text)["cells"]:
             if cell["cell_type"] == "code":
                 assert cell["outputs"] == [] and cell["execution_count"] is None, cell["source"]
-        trees = [ast.parse(cell) for cell in notebook_cells(text)]
+        assert notebook_cells(text)[-1] == CHECK_CELL
+        trees = [ast.parse(cell) for cell in notebook_cells(text)[:-1]]
     else:
         trees = [ast.parse(text)]
     defined = {node.name for tree in trees for node in ast.walk(tree)
@@ -228,6 +232,7 @@ def test_handout_readme_says_what_to_do_and_where_the_points_are(handouts, name)
     for needed in (assignment.submission, "pip install -r requirements.txt",
                    "python3 -m autograder check", "after you submit"):
         assert needed in readme
+    assert (CHECK_CELL in readme) == assignment.submission.endswith(".ipynb")
     for question in assignment.questions:
         public = sum(part.points for part in question.parts if part.public)
         assert (f"| {question.number} | {question.title} | {question.points:g} | {public:g} | "

@@ -130,6 +130,22 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
+def _notebook_check(assignment: Assignment) -> str:
+    """For a notebook assignment, the README's paragraph on checking from inside the notebook
+    (``autograder.engine.notebook_check``), where students work; nothing otherwise."""
+    if not assignment.submission.endswith(".ipynb"):
+        return ""
+    return f"""
+In Jupyter or Colab, the last cell of `{assignment.submission}` runs the same checks on the
+cells your notebook has run so far; run it after them:
+
+    from autograder import check; check()
+
+For `autograder` to be importable there, start Jupyter from this folder (in Colab, upload
+this folder and `%cd` into it first).
+"""
+
+
 def handout_readme(assignment: Assignment) -> str:
     """The students' README: what to fill in, how to install and check, and where each
     question's points are graded (here by the public checks, or on Gradescope only)."""
@@ -165,7 +181,7 @@ hidden tests run on Gradescope after you submit: they compare your answers with 
 instructor's on many more inputs (large values included), so passing every public check
 does not by itself mean full marks. The `autograder/` folder is the grader's own code; you do
 not need to read or change it.
-
+{_notebook_check(assignment)}
 ## Questions and points
 
 | question | title | points | checked here | hidden, after you submit |
