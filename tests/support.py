@@ -101,10 +101,12 @@ def unzip(archive: Path, destination: Path) -> Path:
 
 
 def assert_mistakes_cost_exactly(folder: Path, assignment: Assignment, question_of: dict,
-                                 names, failing: set) -> None:
+                                 names, failing: set, named_instead: dict | None = None) -> None:
     """Grade the reference with the named mistakes in it, on the questions they touch: the
     parts in ``failing`` (and no other) fail, the score drops by their points, and each failing
-    hidden part names one of the mistakes."""
+    hidden part names one of the mistakes, or the known mistake ``named_instead`` gives for it
+    (check -> name: one whose output coincides with theirs on every input the part tries)."""
+    by_name = {entry.name: entry for entry in all_mistakes()}
     entries = [entry for entry in all_mistakes() if entry.name in set(names)]
     assert len(entries) == len(set(names)), names
     chosen = only_questions(assignment, {question_of[entry.function] for entry in entries})
@@ -116,8 +118,9 @@ def assert_mistakes_cost_exactly(folder: Path, assignment: Assignment, question_
     for check in failing:
         if check.startswith("hidden."):
             feedback = " ".join(graded[check][1].split())
+            named = [by_name[named_instead[check]]] if check in (named_instead or {}) else entries
             assert "known mistake" in feedback and any(
-                entry.description in feedback for entry in entries), feedback
+                entry.description in feedback for entry in named), feedback
 
 
 def assert_full_marks(folder: Path, assignment: Assignment) -> None:

@@ -123,9 +123,15 @@ def test_every_known_mistake_is_in_the_table():
     assert tabled == {m.name for m in all_mistakes() if m.function in QUESTION_OF}
 
 
+# On the stability inputs, unnormalised weights overflow to the very nan of normalised ones:
+# the one mistake named there is the overflow, which is true of both.
+NAMED_INSTEAD = {"is_not_self_normalised": {_is("snis_stability"): "is_outside_log_domain"}}
+
+
 @pytest.mark.parametrize("name,failing", MISTAKE_TABLE, ids=[name for name, _ in MISTAKE_TABLE])
 def test_known_mistake_loses_its_parts_and_is_named(tmp_path, final, name, failing):
-    assert_mistakes_cost_exactly(tmp_path, final, QUESTION_OF, [name], failing)
+    assert_mistakes_cost_exactly(tmp_path, final, QUESTION_OF, [name], failing,
+                                 NAMED_INSTEAD.get(name))
 
 
 @pytest.mark.parametrize("mistake", list(WRONG_SAMPLERS))

@@ -15,7 +15,7 @@ from typing import Callable
 import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
-from autograder.engine.outcomes import Abort, CallError, Mismatch
+from autograder.engine.outcomes import Abort, CallError, Mismatch, mistakes_seen, the_mistake
 
 CHECKS_PACKAGE = "autograder.checks"
 DEFAULT_EXAMPLES = 60
@@ -61,9 +61,10 @@ class CheckOutcome:
     passed: bool
     feedback: str = ""
     internal_error: str | None = None
-    mistakes: tuple[str, ...] = ()  # the known mistakes recognised in a wrong answer
+    mistakes: tuple[str, ...] = ()  # the known mistake recognised in a wrong answer, if any
 
 
+@mistakes_seen()
 def run_check(function: Callable, student, *, show_inputs: bool,
               show_expected: bool) -> CheckOutcome:
     try:
@@ -71,6 +72,7 @@ def run_check(function: Callable, student, *, show_inputs: bool,
     except Abort as abort:
         return CheckOutcome(False, abort.message)
     except Mismatch as mismatch:
+        mismatch.mistakes = the_mistake(mismatch.mistakes)
         return CheckOutcome(False, mismatch.feedback(show_inputs, show_expected),
                             mistakes=mismatch.mistakes)
     except CallError as error:

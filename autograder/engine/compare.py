@@ -25,11 +25,21 @@ class Tolerance:
     rtol: float = 0.0
 
     def accepts(self, got: np.ndarray, expected: np.ndarray) -> bool:
+        return self.distance(got, expected) <= 1.0
+
+    def distance(self, got: np.ndarray, expected: np.ndarray) -> float:
+        """The largest error of ``got`` in units of what this tolerance allows, so that
+        ``accepts`` is ``distance <= 1``: 0 where equal, inf where a non-finite value differs
+        (a relative tolerance must not swallow an infinite expectation)."""
+        got, expected = np.asarray(got, np.float64), np.asarray(expected, np.float64)
         finite = np.isfinite(expected)
         same_non_finite = ~finite & ((got == expected) | (np.isnan(got) & np.isnan(expected)))
-        with np.errstate(invalid="ignore", over="ignore"):
-            near = finite & (np.abs(got - expected) <= self.atol + self.rtol * np.abs(expected))
-        return bool(np.all(near | same_non_finite))
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            error = np.abs(got - expected)
+            # equal values are at 0 even where the allowance is 0
+            ratio = np.where(error == 0, 0.0, error / (self.atol + self.rtol * np.abs(expected)))
+        ratio = np.where(finite & ~np.isnan(ratio), ratio, np.where(same_non_finite, 0.0, np.inf))
+        return float(np.max(ratio, initial=0.0))
 
 
 def float32_tolerance(scale: float, operations: float = 64.0, floor: float = 1e-9) -> Tolerance:
@@ -84,15 +94,23 @@ def _count(value) -> str:
     return f"{len(value)} values" if isinstance(value, list) else "a single value"
 
 
+def _distance(tolerance: Tolerance, got: list, expected: list) -> float:
+    """The largest ``Tolerance.distance`` over the values; inf where their shapes differ."""
+    if len(got) != len(expected) or any(g.shape != e.shape for g, e in zip(got, expected)):
+        return np.inf
+    return max((tolerance.distance(g, e) for g, e in zip(got, expected)), default=0.0)
+
+
 def _accepts(tolerance: Tolerance, got: list, expected: list) -> bool:
-    return len(got) == len(expected) and all(
-        g.shape == e.shape and tolerance.accepts(g, e) for g, e in zip(got, expected))
+    return _distance(tolerance, got, expected) <= 1.0
 
 
 def recognise(got: list, tolerance: Tolerance, candidates: Candidates,
               canonical: Callable = lambda parts: parts) -> tuple[str, ...]:
-    """The descriptions of the known mistakes whose output ``got`` matches: all of them, since
-    on one input several mistakes can give the same (often non-finite) value."""
+    """The descriptions of the known mistakes whose output ``got`` matches, the closest first
+    (in units of ``tolerance``; ties keep the candidates' order, the registry's). On one input
+    several mistakes can give the same (often non-finite) value; ``outcomes.the_mistake``
+    picks the one to name from every failing input of the check."""
     matches = []
     for description, compute in candidates:
         with np.errstate(all="ignore"):
@@ -100,9 +118,10 @@ def recognise(got: list, tolerance: Tolerance, candidates: Candidates,
                 value = canonical(_parts(compute()))
             except (ArithmeticError, RuntimeError, ValueError, IndexError):
                 continue
-        if _accepts(tolerance, got, value):
-            matches.append(description)
-    return tuple(matches)
+        distance = _distance(tolerance, got, value)
+        if distance <= 1.0:
+            matches.append((distance, description))
+    return tuple(description for _, description in sorted(matches, key=lambda m: m[0]))
 
 
 def expect_close(function: str, got, expected, *, inputs: dict, tolerance: Tolerance,

@@ -7,9 +7,14 @@ through at once, without shrinking, which is right for endings that do not depen
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from autograder.engine.formatting import describe_value, format_inputs
+
+# The known mistakes matched on each failing input of the check running (``mistakes_seen``).
+_MATCHED_PER_INPUT: ContextVar[list | None] = ContextVar("matched_per_input", default=None)
 
 
 class Abort(BaseException):
@@ -59,8 +64,16 @@ class Mismatch(AssertionError):
     got: object
     expected: object = None
     problem: str = "does not match the expected value"
-    mistakes: tuple[str, ...] = ()  # the known mistakes ``got`` matches (``compare.recognise``)
+    # The known mistakes ``got`` matches on this input, the closest first (``compare.recognise``);
+    # ``checks.run_check`` keeps the one to name (``the_mistake``).
+    mistakes: tuple[str, ...] = ()
     hint: str | None = None  # said when no known mistake is recognised
+
+    def __post_init__(self):
+        self.mistakes = tuple(self.mistakes or ())
+        matched = _MATCHED_PER_INPUT.get()
+        if matched is not None:
+            matched.append(self.mistakes)
 
     def feedback(self, show_inputs: bool, show_expected: bool) -> str:
         where = f" for {format_inputs(self.inputs)}" if show_inputs and self.inputs else ""
@@ -70,14 +83,32 @@ class Mismatch(AssertionError):
         elif show_inputs:
             text += f": got {describe_value(self.got)}"
         text += "."
-        if len(self.mistakes) == 1:
+        if self.mistakes:
             text += f" This looks like a known mistake: {self.mistakes[0]}."
-        elif self.mistakes:
-            text += (" This looks like one of these known mistakes: "
-                     + "; or ".join(self.mistakes) + ".")
         elif self.hint:
             text += f" {self.hint}"
         return text
 
     def __str__(self) -> str:
         return self.feedback(show_inputs=True, show_expected=True)
+
+
+@contextmanager
+def mistakes_seen():
+    """While the block (or the decorated function) runs, collect the known mistakes matched on
+    each failing input, one tuple per ``Mismatch`` made, for ``the_mistake``: hypothesis tries
+    many inputs but reports one, on which mistakes that differ elsewhere may coincide."""
+    token = _MATCHED_PER_INPUT.set([])
+    try:
+        yield
+    finally:
+        _MATCHED_PER_INPUT.reset(token)
+
+
+def the_mistake(reported: tuple[str, ...]) -> tuple[str, ...]:
+    """The one known mistake to name, of those matched on the reported input (``reported``,
+    the closest first): the one matched on every failing input seen (``mistakes_seen``), or,
+    where none or several are, the closest on the reported input. Empty where none matched."""
+    seen = _MATCHED_PER_INPUT.get() or []
+    explaining = [mistake for mistake in reported if all(mistake in m for m in seen)]
+    return tuple((explaining or list(reported))[:1])

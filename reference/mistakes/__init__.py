@@ -2,7 +2,10 @@
 
 Each variant is a function with the contract's signature, registered with ``@mistake`` under
 the student-facing function it imitates. The grader calls the variants only after a student's
-answer has failed, and tells the student the first whose output the answer matches. The
+answer has failed, and names one: the variant matching the answer on every failing input of
+the check, or else the one closest to it on the input reported. Where variants coincide on
+every input a check tried, the one registered first is named, so a variant whose description
+holds for the others there (an overflow, where all of them overflow) comes first. The
 project's tests turn each variant into a submission and prove it is caught and recognised.
 """
 from __future__ import annotations

@@ -12,18 +12,20 @@ FLIPPED = ("the EBM's sign is flipped: here p_theta(x) is proportional to exp(+E
            "E is a log-density, not an energy")
 
 
-@mistake("self_normalized_is", "the weights are not self-normalised: the estimate is "
-         "sum_m w_m f(x_m) / sum_m w_m, not (1/M) sum_m w_m f(x_m)")
-def is_not_self_normalised(f_values, log_target, log_q):
-    weights = torch.exp(log_target - log_q)
-    return torch.tensordot(weights, f_values, dims=1) / len(log_q)
-
-
+# Before is_not_self_normalised: on the stability inputs both overflow to the same nan, and
+# of coinciding mistakes the first registered is named (see the package's docstring).
 @mistake("self_normalized_is", "the weights are computed outside the log domain and "
          "overflow for large E: normalise with softmax(E - log q)")
 def is_outside_log_domain(f_values, log_target, log_q):
     weights = torch.exp(log_target - log_q)
     return torch.tensordot(weights / weights.sum(), f_values, dims=1)
+
+
+@mistake("self_normalized_is", "the weights are not self-normalised: the estimate is "
+         "sum_m w_m f(x_m) / sum_m w_m, not (1/M) sum_m w_m f(x_m)")
+def is_not_self_normalised(f_values, log_target, log_q):
+    weights = torch.exp(log_target - log_q)
+    return torch.tensordot(weights, f_values, dims=1) / len(log_q)
 
 
 @mistake("self_normalized_is", FLIPPED)
