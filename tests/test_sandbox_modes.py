@@ -1,6 +1,8 @@
-"""The sandbox outside root mode, and the kill switch both modes rely on."""
+"""The sandbox's two modes, the kill switch the confined one relies on, and what happens when
+the grader's own environment fails (the staff are told, and nobody is scored)."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,12 +14,19 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.isolation import _descendants, become_subreaper, kill_descendants
-from tests.support import ROOT
+from autograder.engine import cli
+from autograder.engine.isolation import GraderEnvironmentError, Limits, Sandbox, choose_mode
+from autograder.engine.worker_client import WorkerClient, preflight
+from tests.support import ROOT, gradescope_layout
+from tests.test_results_schema import validate
 
 LAPTOP_UID = 62000
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become another user")
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (the confined mode)")
+
+
+@needs_root
 def test_an_unprivileged_user_grades_quietly():
     """A student's laptop: no root, so no uid switch and no namespaces; grading still works,
     and nothing alarming is printed."""
@@ -71,3 +80,61 @@ def test_a_students_environment_and_caches_are_not_copied_into_the_sandbox(tmp_p
     finally:
         sandbox.close()
     assert kept == ["helpers", "helpers/util.py", "hw4_theory.py"]
+
+
+def test_the_mode_is_confined_as_root_on_linux_and_portable_when_asked(monkeypatch):
+    monkeypatch.delenv("AUTOGRADER_SANDBOX", raising=False)
+    assert choose_mode() == ("confined" if os.geteuid() == 0 else "portable")
+    assert choose_mode("portable") == "portable"
+    monkeypatch.setenv("AUTOGRADER_SANDBOX", "portable")
+    assert choose_mode() == "portable"
+    monkeypatch.setenv("AUTOGRADER_SANDBOX", "sideways")
+    with pytest.raises(GraderEnvironmentError, match="sideways"):
+        choose_mode()
+
+
+@pytest.mark.parametrize("mode", ["portable", pytest.param("confined", marks=needs_root)])
+def test_a_worker_says_hello_with_its_runtime_before_anything_is_loaded(mode):
+    import torch
+
+    greeting = preflight(Limits(), mode=mode)
+    assert greeting["ok"] and greeting["torch"] == torch.__version__
+    assert 50 < greeting["memory_mb"] < Limits().memory_mb  # the runtime's writable memory
+
+
+def test_an_interpreter_that_cannot_be_started_is_the_graders_fault(tmp_path, monkeypatch,
+                                                                   capsys):
+    (tmp_path / "hw4_theory.py").write_text("def nll_loss(*args):\n    return 0.0\n")
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "gone" / "python3"))
+    client = WorkerClient(tmp_path / "hw4_theory.py", "hw4_theory", Sandbox(mode="portable"))
+    with pytest.raises(GraderEnvironmentError) as failure, client:
+        client.call("nll_loss", [], timeout=10)
+    message = str(failure.value)
+    assert "not visible" in message and "gone/python3" in message
+    assert "not the student's fault" in message and "sys.exit" not in message
+    # The student's check says so in words meant for a student, and fails.
+    assert cli.main(["check", "--assignment", "hw4", "--submission", str(tmp_path)]) == 1
+    assert "this says nothing about your code" in capsys.readouterr().err
+
+
+@needs_root
+def test_a_worker_that_cannot_import_torch_scores_no_one(tmp_path):
+    """Gradescope as it would be with a torch build too big for the worker's limits:
+    run_autograder fails, results.json says the autograder is misconfigured and scores no
+    one, and no test is charged with "sys.exit or os._exit in your code?"."""
+    root = gradescope_layout(tmp_path, ROOT / "autograder" / "assignments" / "hw4" /
+                             "example_submission")
+    config = root / "source" / "autograder" / "assignments" / "hw4" / "assignment.toml"
+    text = config.read_text()
+    config.write_text(text.replace("memory_mb = 1024", "memory_mb = 40"))
+    assert "memory_mb = 40" in config.read_text()
+    done = subprocess.run([str(root / "run_autograder")], cwd="/", capture_output=True,
+                          text=True, timeout=300,
+                          env={**os.environ, "AUTOGRADER_GRADESCOPE_ROOT": str(root)})
+    assert done.returncode != 0
+    assert "could not start and import torch under the sandbox's limits (40 MB" in done.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    validate(data)
+    assert "score" not in data and data["tests"] == []
+    assert "misconfigured" in data["output"] and "40 MB" in data["output"]
+    assert "sys.exit" not in data["output"]

@@ -15,6 +15,7 @@ from typing import Callable
 import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 
+from autograder.engine.isolation import GraderEnvironmentError
 from autograder.engine.outcomes import Abort, CallError, Mismatch, mistakes_seen, the_mistake
 
 CHECKS_PACKAGE = "autograder.checks"
@@ -80,6 +81,8 @@ def run_check(function: Callable, student, *, show_inputs: bool,
     except hypothesis.errors.Flaky:
         return CheckOutcome(False, "Your code gave different answers when called twice with the "
                                    "same input; graded functions must be deterministic.")
+    except GraderEnvironmentError:
+        raise  # the grader's environment failed: no part may be scored on it
     except Exception:  # noqa: BLE001 - a grader bug must cost a part, never the whole run
         return CheckOutcome(False, "The grader could not run this check; the course staff "
                                    "has been told.", internal_error=traceback.format_exc())

@@ -39,7 +39,7 @@ def _tensor_to_array(node):
     return None
 
 
-def _describe_exit(returncode: int | None, sandbox: Sandbox) -> str:
+def _describe_exit(returncode: int | None, sandbox: Sandbox, student_code_ran: bool) -> str:
     """How a worker ended, in words; blames the student's code only where it could be."""
     if returncode is None:
         return "stopped answering"
@@ -56,6 +56,8 @@ def _describe_exit(returncode: int | None, sandbox: Sandbox) -> str:
         except ValueError:
             name = f"signal {number}"
         return f"was killed by {name}"
+    if not student_code_ran:
+        return f"exited with status {returncode}"
     return f"exited with status {returncode} (sys.exit or os._exit in your code?)"
 
 
@@ -153,13 +155,19 @@ class WorkerClient:
         yet; returns the submission folder as the worker sees it."""
         if self.environment_failure is not None:
             raise self.environment_failure
+        self.greeting = {}
         worker, submission_folder = self.sandbox.stage(self.submission.parent)
         command, environment = self.sandbox.command(worker)
         windows = sys.platform == "win32"
-        self.process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=self.sandbox.home, env=environment, start_new_session=not windows,
-            creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if windows else 0)
+        try:
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                cwd=self.sandbox.home, env=environment, start_new_session=not windows,
+                creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if windows else 0)
+        except OSError as error:
+            self.environment_failure = _startup_failure(
+                None, f"could not be started ({error})", str(error), self.sandbox)
+            raise self.environment_failure from None
         self._request_write = self.process.stdin.fileno()
         self._reply_read = self.process.stdout.fileno()
         if windows:  # the channel carries bytes: no newline translation
@@ -275,7 +283,8 @@ class WorkerClient:
             self.stop()
             if returncode is None:
                 raise WorkerDied(f"sent an unreadable answer ({outcome['error']})")
-            raise WorkerDied(_describe_exit(returncode, self.sandbox))
+            raise WorkerDied(_describe_exit(returncode, self.sandbox,
+                                            student_code_ran=bool(self.greeting)))
         try:
             reply = wire.decode(outcome["reply"])
         except wire.WireError as error:
