@@ -5,7 +5,8 @@ The grader keeps only what defines the functions it calls, and runs that in cell
 that the last definition of a name wins, as in the notebook. Exactly these top-level
 statements are kept:
 
-- ``import`` and ``from ... import`` statements;
+- ``import`` and ``from ... import`` statements, but those of the grader's own package (the
+  student's check cell, ``from autograder import check``);
 - ``def`` and ``class`` statements (with their decorators);
 - assignments (``=``, annotated) whose targets are plain names and whose value is built from
   literals, names, attributes, subscripts and operators, and calls only of functions of the
@@ -42,6 +43,9 @@ IMPURE_PARTS = frozenset(["load", "save", "hub", "utils", "datasets", "download"
 # the magic's name from the first line of the cell.
 MEASURING_CELL_MAGICS = ("time", "timeit", "capture")
 CUDA_DEVICE_NAME = re.compile(r"cuda(:\d+)?")
+# The grader's own package, which a notebook imports for the student's check cell
+# (``from autograder import check``): the grading needs nothing of it.
+GRADER_PACKAGE = "autograder"
 
 
 def cells_of(path: str) -> list[tuple[str, str]]:
@@ -127,10 +131,17 @@ def _imported_aliases(statement) -> dict[str, str]:
     return {}
 
 
+def _imports_the_grader(statement) -> bool:
+    modules = ([alias.name for alias in statement.names] if isinstance(statement, ast.Import)
+               else [statement.module or ""])
+    return any(module.split(".")[0] == GRADER_PACKAGE for module in modules)
+
+
 def kept(statement, aliases: dict[str, str]) -> bool:
     """Whether a top-level statement is a definition the grader keeps (see the module doc)."""
-    if isinstance(statement, (ast.Import, ast.ImportFrom, ast.FunctionDef,
-                              ast.AsyncFunctionDef, ast.ClassDef)):
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return not _imports_the_grader(statement)
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return True
     if isinstance(statement, ast.Assign):
         return (all(isinstance(target, ast.Name) for target in statement.targets)
