@@ -4,6 +4,7 @@ zips are the same bytes every time they are built."""
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 import os
 import re
@@ -15,8 +16,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from autograder.engine.config import ConfigError, load_assignment
-from autograder.staff import build
-from tests.support import ROOT, reference_submission, unzip
+from autograder.staff import build, leaks
+from tests.support import ROOT, reference_submission, template_functions, unzip
 from tests.test_commands import run
 
 ASSIGNMENTS = sorted(path.parent.name for path in
@@ -237,6 +238,110 @@ def test_handout_readme_says_what_to_do_and_where_the_points_are(handouts, name)
         public = sum(part.points for part in question.parts if part.public)
         assert (f"| {question.number} | {question.title} | {question.points:g} | {public:g} | "
                 f"{question.points - public:g} |") in readme
+
+
+# ---------------------------------------------------------------- no answer in the handout
+
+@pytest.fixture(scope="module")
+def recorded():
+    """Every assignment's parts run against the reference: the calls their checks make."""
+    return {name: leaks.record_reference_calls(load_assignment(name)) for name in ASSIGNMENTS}
+
+
+def handout_python(name: str, *extra: tuple[str, Path]) -> list[tuple[str, Path]]:
+    """The handout's Python files (what the build hands the leak detector), and ``extra``."""
+    return [(entry, source) for entry, source in build.handout_entries(load_assignment(name))
+            if isinstance(source, Path) and source.suffix in (".py", ".ipynb")] + list(extra)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_graded_function_has_a_public_part(recorded, name):
+    """A student sees each graded function run on their machine: every function that any
+    part of the assignment calls (each function of the template among them) is called by a
+    public part too, and every question has a public part."""
+    assignment = load_assignment(name)
+    called: dict[str, set[str]] = {}
+    for call in recorded[name]:
+        called.setdefault(call.part, set()).add(call.function)
+    checks = [part.check for question in assignment.questions for part in question.parts]
+    assert [check for check in checks if not called.get(check)] == []  # each part was seen
+    graded = set().union(*called.values())
+    publicly = set().union(*(functions for check, functions in called.items()
+                             if check.startswith("public.")))
+    assert set(template_functions(assignment)) - GIVEN_FUNCTIONS.get(name, set()) <= graded
+    assert sorted(graded - publicly) == []
+    for question in assignment.questions:
+        assert any(part.public for part in question.parts), question.number
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_no_shipped_handout_function_computes_a_graded_answer(recorded, name):
+    assert len(leaks.handout_functions(handout_python(name))) > 100  # the engine is in
+    leaks.refuse_answers(load_assignment(name), handout_python(name), recorded[name])
+
+
+# Two helpers one might write for a public check: a NumPy Gibbs distribution (the answer of
+# hw4 1.2.i, recomputed) and the reference's own NLL, copied in with its source.
+PLANTED = """
+import math
+
+import numpy as np
+import torch
+
+
+def boltzmann_weights(energies, beta):
+    scores = -beta * np.asarray(energies, dtype=np.float64)
+    weights = np.exp(scores - scores.max())
+    return weights / weights.sum()
+
+
+{nll_source}
+"""
+
+
+def test_build_refuses_a_handout_helper_that_computes_a_graded_answer(tmp_path, monkeypatch):
+    from reference import energy_models
+
+    helper = tmp_path / "helpers.py"
+    helper.write_text(PLANTED.format(nll_source=inspect.getsource(energy_models.nll_loss)))
+    entries = build.handout_entries
+    monkeypatch.setattr(build, "handout_entries", lambda assignment: entries(assignment) + [
+        (f"{assignment.name}/autograder/checks/public/helpers.py", helper)])
+    with pytest.raises(leaks.HandoutLeak) as refused:
+        build.build("hw4", tmp_path / "out")
+    message = str(refused.value)
+    assert "helpers.py: boltzmann_weights computes the graded 'gibbs_distribution': it passes " \
+           "hidden.energy_models.gibbs_value" in message, message
+    assert "helpers.py: nll_loss computes the graded 'nll_loss'" in message, message
+    assert message.count(" computes the graded ") == 2, message
+    assert not (tmp_path / "out").exists()
+
+
+SIDE_EFFECTS = """
+import os
+import signal
+
+
+def writes(energies, beta):
+    with open({marker!r}, "w") as stream:
+        stream.write("written")
+
+
+def kills(energies, beta):
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_detector_refuses_every_side_effect_of_what_it_calls(recorded, tmp_path):
+    """Handout functions are called with homework inputs (the engine's own kill and chmod
+    functions among them): a file written or a signal sent would reach the machine, so the
+    search runs with both refused, and a function that tries is simply not a match."""
+    marker = tmp_path / "written"
+    helper = tmp_path / "machine.py"
+    helper.write_text(SIDE_EFFECTS.format(marker=str(marker)))
+    leaks.refuse_answers(load_assignment("hw4"), handout_python("hw4", ("machine.py", helper)),
+                         recorded["hw4"])
+    assert not marker.exists()
 
 
 # ---------------------------------------------------------------- the handout works alone

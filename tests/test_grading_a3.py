@@ -1,11 +1,12 @@
-"""a3 graded both ways: the reference and solutions in other styles score full marks, the
-template 0, and each named mistake loses exactly the parts below with its own message."""
+"""a3 graded both ways: the reference scores full marks (solutions in other styles: see
+tests/test_fairness_corpus.py), the template 0, and each named mistake loses exactly the parts
+below with its own message."""
 from __future__ import annotations
 
 import pytest
 
 from reference.mistakes import all_mistakes
-from tests.support import (ROOT, assert_full_marks, assert_mistakes_cost_exactly,
+from tests.support import (assert_full_marks, assert_mistakes_cost_exactly,
                            assert_not_implemented_everywhere, grade_folder, only_questions,
                            outcomes, reference_submission)
 
@@ -66,10 +67,136 @@ def test_reference_scores_full_marks(tmp_path, a3):
     assert_full_marks(reference_submission(tmp_path, a3), a3)
 
 
-@pytest.mark.parametrize("style", ["torch_style", "numpy_style", "float32_style"])
-def test_correct_solutions_in_other_styles_score_full_marks(a3, style):
-    assert_full_marks(ROOT / "tests" / "submissions" / "a3" / style, a3)
-
-
 def test_template_scores_zero_with_not_implemented_everywhere(a3):
     assert_not_implemented_everywhere(a3)
+
+
+WRONG_LOSSES = {
+    "the energy loss as the lowest energy": ("t.energy", """
+        def energy_loss(energies, y):
+            return energies.min()
+    """),
+    "the perceptron loss against the largest energy": ("t.perc", """
+        def perceptron_loss(energies, y):
+            return energies[y] - energies.max()
+    """),
+    "the log-likelihood loss without 1/beta": ("t.nll", """
+        import torch
+        def log_likelihood_loss(energies, y, beta):
+            return energies[y] + torch.logsumexp(-beta * energies, dim=0)
+    """),
+}
+
+
+@pytest.mark.parametrize("mistake", list(WRONG_LOSSES))
+def test_wrong_losses_lose_their_public_and_value_parts(tmp_path, a3, mistake):
+    question, code = WRONG_LOSSES[mistake]
+    result = grade_folder(reference_submission(tmp_path, a3, extra_code=code),
+                          only_questions(a3, [question]))
+    lost = {part.part.check for part in result.parts if not part.passed}
+    assert {part.part.check for part in result.parts if part.part.check.startswith("public.")
+            or part.part.check.endswith("_value")} <= lost, [p.feedback for p in result.parts]
+
+
+# Answers that ignore their inputs (shapes aside), shaped to satisfy the weaker properties of
+# each public check: uniform distributions, zero losses and gradients, index 0, z = 0...
+CONSTANT_ANSWERS = """
+import math
+
+import torch
+
+
+def map_inference(energies):
+    return 0
+
+
+def gibbs_distribution(energies, beta):
+    return torch.full((len(energies),), 1.0 / len(energies))
+
+
+def free_energy(energies, beta):
+    return 0.0
+
+
+def partition_function(energies, beta):
+    return float(len(energies))
+
+
+def energy_loss(energies, y):
+    return 0.0
+
+
+def perceptron_loss(energies, y):
+    return 0.0
+
+
+def log_likelihood_loss(energies, y, beta):
+    return math.log(len(energies)) / beta
+
+
+def margin_loss(energies, y, margin):
+    return 0.0
+
+
+def cost_augmented_loss(energies, y, costs):
+    return 0.0
+
+
+def linear_regression_grad(w, x, y):
+    return torch.zeros(len(w))
+
+
+def perceptron_grad(w, x, y):
+    return torch.zeros(len(w))
+
+
+def logistic_regression_grad(w, x, y):
+    return torch.zeros(len(w))
+
+
+def latent_map_inference(G):
+    return 0, 0
+
+
+def latent_free_energy(G, beta):
+    return torch.zeros(G.shape[0])
+
+
+def latent_gibbs_distribution(G, beta):
+    return torch.full((G.shape[0],), 1.0 / G.shape[0])
+
+
+def sequence_nll(log_probs, tags):
+    return 0.0
+
+
+def table_inference(energy_table, x):
+    return 0
+
+
+def count_pairs(vocab_size, n_tags, length):
+    return 1
+
+
+def count_lookups(n_tags, length):
+    return 1
+
+
+def gradient_descent_inference(energy_fn, y0, lr, n_steps):
+    return y0
+
+
+def sparse_coding_free_energy(y, W, lam):
+    return 0.0, torch.zeros(W.shape[1])
+
+
+def kmeans_free_energy(y, W):
+    return 0.0, 0
+"""
+
+
+def test_constant_answers_earn_nothing(tmp_path, a3):
+    """Each public check has a property that an answer ignoring its inputs fails."""
+    (tmp_path / "a3.py").write_text(CONSTANT_ANSWERS)
+    result = grade_folder(tmp_path, a3)
+    assert result.score == 0, [(p.part.check, p.score) for p in result.parts if p.score]

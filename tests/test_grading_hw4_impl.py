@@ -28,9 +28,12 @@ MISTAKE_TABLE = [
     ("find_path_one_point_short", VITERBI),
     ("path_energy_checking_bounds_only", {"public.structured_prediction.path_energy_rejects_invalid_paths",
                                           "hidden.structured_prediction.path_energy_value"}),
-    # A stretched word has one letter per segment: only the hidden check can tell.
+    # A stretched word has one letter per segment, and the contract's example "aaab_bab_"
+    # starts each segment with its most common letter: only the hidden check can tell...
     ("indices_to_str_first_letter", {"hidden.structured_prediction.decode_value"}),
-    ("indices_to_str_ctc", {"hidden.structured_prediction.decode_value"}),
+    # ...while collapsing repeats reads that example as "abbab".
+    ("indices_to_str_ctc", {"public.structured_prediction.decoding_reads_a_stretched_word",
+                            "hidden.structured_prediction.decode_value"}),
 ]
 
 
@@ -114,3 +117,91 @@ def test_a_signature_that_differs_shows_both(tmp_path, impl):
     feedback = result.parts[0].feedback
     assert "Your signature is path_energy(pm, path, strict)" in feedback
     assert "the grader calls path_energy(pm, path)" in feedback
+
+
+PATH_CROSS_ENTROPY = {"public.structured_prediction.path_cross_entropy_follows_the_path",
+                      "hidden.structured_prediction.path_cross_entropy_value"}
+WRONG_PATH_CROSS_ENTROPY = {
+    # A bug seen in real notebooks (the contract names it).
+    "sums only T points of the path": ("""
+        def path_cross_entropy(ce, path):
+            return sum(ce[i, j] for i, j in path[:ce.shape[1]])
+    """, PATH_CROSS_ENTROPY),
+    # Its values are right, but training cannot flow through a Python float.
+    "returns a float": ("""
+        def path_cross_entropy(ce, path):
+            return float(sum(ce[i, j] for i, j in path))
+    """, {"public.structured_prediction.path_cross_entropy_follows_the_path"}),
+}
+
+
+@pytest.mark.parametrize("mistake", list(WRONG_PATH_CROSS_ENTROPY))
+def test_wrong_path_cross_entropies_lose_their_parts(tmp_path, impl, mistake):
+    code, failing = WRONG_PATH_CROSS_ENTROPY[mistake]
+    result = grade_folder(reference_submission(tmp_path, impl, extra_code=code),
+                          only_questions(impl, ["2.pce"]))
+    assert {part.part.check for part in result.parts if not part.passed} == failing
+
+
+# Answers that ignore their inputs (shapes aside), shaped to satisfy the weaker properties of
+# each public check: a network that outputs zeros, a uniform cross-entropy, a path along the
+# diagonal with a dp of zeros...
+CONSTANT_ANSWERS = """
+import math
+
+import torch
+from torch import nn
+
+
+class SimpleNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return self.scale * torch.zeros(x.shape[0], (x.shape[-1] - 18) // 4 + 1, 27)
+
+
+def train_model(model, epochs, dataloader, criterion, optimizer):
+    return []
+
+
+def build_path_matrix(energies, targets):
+    return torch.zeros(len(energies), energies.shape[1], targets.shape[1], requires_grad=True)
+
+
+def build_ce_matrix(energies, targets):
+    return torch.full((len(energies), energies.shape[1], targets.shape[1]), math.log(27))
+
+
+def transform_word(s):
+    return torch.full((2 * len(s),), 26, dtype=torch.long)
+
+
+def path_energy(pm, path):
+    return 0.0
+
+
+def find_path(pm):
+    L, T = pm.shape
+    return 0.0, [(i, min(i, T - 1)) for i in range(L)], torch.zeros(L, T)
+
+
+def path_cross_entropy(ce, path):
+    return torch.zeros((), requires_grad=True)
+
+
+def indices_to_str(indices):
+    return ""
+
+
+def train_ebm_model(model, num_epochs, train_loader, criterion, optimizer):
+    return []
+"""
+
+
+def test_constant_answers_earn_nothing(tmp_path, impl):
+    """Each public check has a property that an answer ignoring its inputs fails."""
+    (tmp_path / "hw4_impl.py").write_text(CONSTANT_ANSWERS)
+    result = grade_folder(tmp_path, impl)
+    assert result.score == 0, [(p.part.check, p.score) for p in result.parts if p.score]

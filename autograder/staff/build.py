@@ -9,7 +9,8 @@ the engine with the public checks only, so that ``python3 -m autograder check`` 
 own machine. Each zip is assembled from a list of what may ship, never from "everything but",
 so that a file added to the project later stays out until someone decides where it belongs;
 the project's tests prove that the handout holds no reference, no hidden check and no value
-computed by the reference.
+computed by the reference, and ``build`` refuses a handout in which a function computes a
+graded answer (``autograder/staff/leaks.py``).
 
 Both zips are reproducible (sorted entries, one fixed date, fixed permissions): building
 twice gives the same bytes, so a zip that changed has changed content.
@@ -30,8 +31,7 @@ TEMPLATES_DIR = PROJECT_ROOT / "student_template"
 # Gradescope zip needs the hidden checks; the handout has only what the student check runs.
 GRADESCOPE_PACKAGE = ("__init__.py", "__main__.py", "engine", "sandbox", "checks")
 HANDOUT_PACKAGE = ("__init__.py", "__main__.py", "engine", "sandbox", "checks/__init__.py",
-                   "checks/public", "checks/strategies.py", "checks/conditioning.py",
-                   "checks/densities.py")
+                   "checks/public", "checks/strategies.py", "checks/conditioning.py")
 SCRIPTS = ("setup.sh", "run_autograder")  # Gradescope runs these: the only executables
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold
 LEFT_BEHIND = frozenset({"__pycache__", ".hypothesis"})  # folders Python and hypothesis write
@@ -106,22 +106,35 @@ def build_handout_zip(assignment_name: str, out_dir: Path) -> Path:
     ``<name>/``: the template to fill in, a README, requirements, and the engine with the
     public checks only (never the reference, a hidden check or an example submission)."""
     assignment = load_assignment(assignment_name)
+    return write_zip(Path(out_dir) / f"{assignment.name}_handout.zip",
+                     handout_entries(assignment))
+
+
+def handout_entries(assignment: Assignment) -> list[Entry]:
+    """What the handout zip holds, under one folder named after the assignment."""
     template = TEMPLATES_DIR / assignment.submission
     if not template.is_file():
         raise ConfigError(f"assignment '{assignment.name}' has no template {template}")
     top = f"{assignment.name}/"
     entries = [(top + assignment.submission, template),
-               (top + "requirements.txt", PROJECT_ROOT / "requirements.txt"),
+               # The students' own: any torch build, where the grader's image pins one.
+               (top + "requirements.txt", TEMPLATES_DIR / "requirements.txt"),
                (top + "README.md", handout_readme(assignment).encode())]
     entries += _files(PACKAGE_DIR, HANDOUT_PACKAGE, top + "autograder/")
-    entries += _configuration(assignment, top)
-    return write_zip(Path(out_dir) / f"{assignment.name}_handout.zip", entries)
+    return entries + _configuration(assignment, top)
 
 
 def build(assignment_name: str, out_dir: Path) -> tuple[Path, Path]:
-    """Both zips of one assignment: (Gradescope zip, handout zip). An unknown assignment raises
-    ``ConfigError`` before anything is written."""
-    load_assignment(assignment_name)
+    """Both zips of one assignment: (Gradescope zip, handout zip). An unknown assignment
+    raises ``ConfigError``, and a handout with a function that computes a graded answer
+    ``leaks.HandoutLeak`` (see ``autograder/staff/leaks.py``), before anything is written.
+    The detector needs the reference: ``build_handout_zip`` alone does not run it."""
+    from autograder.staff.leaks import refuse_answers
+
+    assignment = load_assignment(assignment_name)
+    refuse_answers(assignment, [(name, source) for name, source in handout_entries(assignment)
+                                if isinstance(source, Path)
+                                and source.suffix in (".py", ".ipynb")])
     return (build_gradescope_zip(assignment_name, out_dir),
             build_handout_zip(assignment_name, out_dir))
 
@@ -166,9 +179,16 @@ keep the names and signatures of the functions as they are (the autograder calls
 
 ## Install
 
-With Python 3.10 or later, from this folder:
+You need Python 3.10 or later with torch (any build: CPU, CUDA or Apple silicon; the one
+you already use for the course is fine), NumPy and hypothesis, on macOS, Windows or Linux.
+In a virtual environment made for the course, from this folder:
 
+    python3 -m venv .venv            # Windows: py -m venv .venv
+    source .venv/bin/activate        # Windows: .venv\\Scripts\\activate
     pip install -r requirements.txt
+
+A conda environment, or `pip install --user -r requirements.txt`, works as well: the check
+runs your code with the same Python and packages as the command that starts it.
 
 ## Check your work
 

@@ -54,21 +54,28 @@ def gibbs_is_a_distribution(student, case):
 @given(case=energy_cases())
 def nll_is_a_negative_log_probability(student, case):
     """sum_y exp(-beta * nll_loss(E, y, beta)) = 1, and a lower-energy label costs less."""
+    expect_negative_log_probability(student, "nll_loss", case)
+
+
+def expect_negative_log_probability(student, function: str, case) -> None:
+    """``function`` (energies, y, beta) is (1/beta) times -log p(y | x) for the Gibbs
+    distribution: over all labels y, exp(-beta * loss) sums to 1, and a label of lower
+    energy never costs more (strictly less where the energies differ clearly)."""
     energies, beta = case["energies"].numpy(), case["beta"]
     losses = []
     for y in range(len(energies)):
         inputs = {"energies": case["energies"], "y": y, "beta": beta}
-        losses.append(float(as_float_array("nll_loss", student.call("nll_loss", **inputs), (),
+        losses.append(float(as_float_array(function, student.call(function, **inputs), (),
                                            inputs)))
     losses = np.array(losses)
     slack = probability_rtol(energies, beta, roundings=8) + 1e-6
     with np.errstate(over="ignore"):
         total = float(np.exp(-beta * losses).sum())
     if not abs(total - 1) <= slack:
-        raise Mismatch("nll_loss", {"energies": case["energies"], "beta": beta}, losses,
+        raise Mismatch(function, {"energies": case["energies"], "beta": beta}, losses,
                        problem=f"is not (1/beta) times a negative log-probability: over all "
                                f"labels y, exp(-beta * loss) sums to {total:.6g} instead of 1")
-    _lower_energy_never_less_likely("nll_loss", case, energies, -losses,
+    _lower_energy_never_less_likely(function, case, energies, -losses,
                                     slack * (1 + np.abs(losses).max()), beta)
 
 
@@ -130,7 +137,7 @@ def map_inference_is_an_argmin(student, case):
     inputs = {"energies": case["energies"]}
     got = student.call("map_inference", **inputs)
     if not isinstance(got, int) or not 0 <= got < len(energies) or energies[got] != energies.min():
-        raise Mismatch("map_inference", inputs, got, int(np.argmin(energies)),
+        raise Mismatch("map_inference", inputs, got,
                        problem="does not return the index of a lowest energy (an int)")
 
 

@@ -9,8 +9,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.checks.densities import mixture_log_density
-from autograder.checks.strategies import gmm_cases, mixtures, points, as_tensor
+from autograder.checks.strategies import as_tensor, em_cases, gmm_cases
 from autograder.engine.checks import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
 from autograder.engine.outcomes import Mismatch
@@ -19,6 +18,10 @@ from autograder.engine.outcomes import Mismatch
 # probability about 2e-9, and the 20-odd statistics below together with less than 1e-7.
 Z_LIMIT = 6.0
 SAMPLES = 20000
+# Cluster centres this far apart make every responsibility 0 or 1 to machine precision: the
+# log-odds between two components differ by more than 10000 nats for points within 15 of
+# their own centre.
+SEPARATION = 200.0
 SAMPLER_CASES = [
     {"weights": [0.5, 0.3, 0.2], "means": [[-20.0, 0.0], [20.0, 0.0], [0.0, 30.0]], "seed": 11},
     {"weights": [1.0], "means": [[3.0, -4.0]], "seed": 12},
@@ -26,20 +29,30 @@ SAMPLER_CASES = [
 ]
 
 
+def unit_gaussian_log_density(x, mean) -> np.ndarray:
+    """log N(x; mean, I_2) = -log(2 pi) - |x - mean|^2 / 2 for each row of x (n, 2): the
+    textbook density of one component, which every mixture quantity of the homework reduces
+    to when there is a single component (or all components coincide)."""
+    x, mean = np.asarray(x, dtype=np.float64), np.asarray(mean, dtype=np.float64)
+    return -math.log(2 * math.pi) - ((x - mean.reshape(1, 2)) ** 2).sum(axis=1) / 2
+
+
 @check()
 @given(K=st.integers(1, 12), R=st.floats(0.5, 20.0, width=32))
 def means_form_a_regular_polygon(student, K, R):
-    """K points at distance R from the origin, one of them at angle 0, 2 pi / K apart."""
+    """A regular K-gon of radius R about the origin with a vertex at (R, 0): every mean at
+    distance R, the mean (R, 0) among them, and the others each 2 pi / K further round than
+    the one before."""
     inputs = {"K": K, "R": R}
     means = as_float_array("gmm_means", student.call("gmm_means", **inputs), (K, 2), inputs)
-    angles = np.sort(np.mod(np.arctan2(means[:, 1], means[:, 0]), 2 * np.pi))
-    angles[np.isclose(angles, 2 * np.pi, atol=1e-5)] = 0.0
-    expected = np.sort(np.mod(2 * np.pi * np.arange(1, K + 1) / K, 2 * np.pi))
-    expected[np.isclose(expected, 2 * np.pi)] = 0.0
-    radii_ok = np.allclose(np.hypot(means[:, 0], means[:, 1]), R, rtol=1e-5)
-    if not radii_ok or not np.allclose(np.sort(angles), np.sort(expected), atol=1e-5):
+    turns = np.mod(np.arctan2(means[:, 1], means[:, 0]) / (2 * np.pi), 1.0)
+    turns = np.sort(np.where(turns > 1 - 1e-6, turns - 1, turns))  # just below 0 is 0
+    steps = np.diff(np.append(turns, turns[0] + 1.0))
+    if not (np.allclose(np.hypot(means[:, 0], means[:, 1]), R, rtol=1e-5)
+            and abs(turns[0]) <= 1e-6 and np.allclose(steps, 1.0 / K, atol=1e-6)):
         raise Mismatch("gmm_means", inputs, means, problem="are not R (cos(2 pi k / K), "
-                       "sin(2 pi k / K)) for k = 1..K")
+                       "sin(2 pi k / K)) for k = 1..K: a regular K-gon of radius R with a "
+                       "vertex at (R, 0)")
 
 
 def _sample(student, case, n, seed):
@@ -99,13 +112,25 @@ def log_density_properties(student, case, data):
                  np.asarray(got, dtype=np.float64), inputs=permuted,
                  tolerance=Tolerance(1e-4, 1e-5),
                  problem="changes when the components are listed in another order")
-    single = {"x": case["x"], "weights": torch.ones(1, dtype=torch.float64),
-              "means": case["means"][:1]}
-    squared = ((case["x"] - case["means"][:1]) ** 2).sum(dim=1).numpy()
-    expect_close("gmm_log_density", student.call("gmm_log_density", **single),
-                 -math.log(2 * math.pi) - squared / 2, inputs=single,
-                 tolerance=Tolerance(1e-4 * (1 + squared.max())),
-                 problem="of one component is not log N(x; mu, I) = -log(2 pi) - |x - mu|^2 / 2")
+    expect_one_component("gmm_log_density", student, case)
+
+
+def one_component(case) -> dict:
+    """``case`` (x, weights, means) reduced to its first component, of weight 1."""
+    return dict(case, weights=torch.ones(1, dtype=torch.float64), means=case["means"][:1])
+
+
+def expect_one_component(function: str, student, case, column: bool = False) -> None:
+    """With a single component of weight 1, ``function`` (the mixture's log-density, its log
+    joint, or a bound on the log-density that is tight there) is log N(x; mu, I) =
+    -log(2 pi) - |x - mu|^2 / 2; ``column``: the answer is (n, 1), one column per component."""
+    single = one_component(case)
+    expected = unit_gaussian_log_density(single["x"], single["means"][0])
+    expect_close(function, student.call(function, **single),
+                 expected[:, None] if column else expected, inputs=single,
+                 tolerance=Tolerance(1e-4 * (1 + np.abs(expected).max())),
+                 problem="with one component is not log N(x; mu, I) = -log(2 pi) - "
+                         "|x - mu|^2 / 2")
 
 
 @check()
@@ -133,30 +158,48 @@ def responsibilities_are_a_posterior(student, case):
                        "the nearest mean the most responsible")
 
 
-@st.composite
-def _em_start(draw):
-    mixture = draw(mixtures())
-    return {"x": as_tensor(draw(points(draw(st.integers(2, 30)), 10.0))), **mixture}
+def separated_clusters(case) -> tuple[dict, np.ndarray, np.ndarray]:
+    """An EM start whose answer needs no density: the points of ``case`` dealt round-robin to
+    min(K, n) centres SEPARATION apart, one component started near each centre. Every point
+    belongs to its own centre's component with responsibility 1, so one EM step gives each
+    component the share of points it owns and their average. Returns (inputs, expected
+    weights, expected means)."""
+    x = case["x"].numpy()
+    K = min(len(case["weights"]), len(x))
+    centres = np.stack([SEPARATION * np.arange(K), np.zeros(K)], axis=1)
+    owner = np.arange(len(x)) % K
+    moved = x + centres[owner]
+    weights = case["weights"].numpy()[:K]
+    inputs = {"x": as_tensor(moved), "weights": as_tensor(weights / weights.sum()),
+              "means": as_tensor(centres + case["means"].numpy()[:K] / 10)}
+    counts = np.bincount(owner, minlength=K)
+    averages = np.stack([moved[owner == k].mean(axis=0) for k in range(K)])
+    return inputs, counts / len(x), averages
+
+
+def _weights_and_means(student, inputs, K: int):
+    got = student.call("em_step", **inputs)
+    if not isinstance(got, list) or len(got) != 2:
+        raise Mismatch("em_step", inputs, got, problem="should return (weights, means)")
+    return got, as_float_array("em_step", got[0], (K,), inputs), as_float_array(
+        "em_step", got[1], (K, 2), inputs)
 
 
 @check()
-@given(case=_em_start())
-def em_never_lowers_the_likelihood(student, case):
-    """New weights on the simplex, means of shape (K, 2), and a likelihood that does not go
-    down; with one component, the mean of the data."""
-    K = len(case["weights"])
-    got = student.call("em_step", **case)
-    if not isinstance(got, list) or len(got) != 2:
-        raise Mismatch("em_step", case, got, problem="should return (weights, means)")
-    weights = as_float_array("em_step", got[0], (K,), case)
-    means = as_float_array("em_step", got[1], (K, 2), case)
+@given(case=em_cases())
+def em_step_follows_separated_clusters(student, case):
+    """New weights on the simplex and means of shape (K, 2); on well separated clusters each
+    component takes the share and the average of its own points; with one component, the
+    mean of the data."""
+    _, weights, _ = _weights_and_means(student, case, len(case["weights"]))
     if np.any(weights < -1e-7) or abs(weights.sum() - 1) > 1e-5:
         raise Mismatch("em_step", case, weights, problem="returns weights off the simplex")
-    before = mixture_log_density(case["x"], case["weights"], case["means"]).mean()
-    after = mixture_log_density(case["x"], np.clip(weights, 1e-300, None), means).mean()
-    if not after >= before - 1e-4 * (1 + abs(before)):
-        raise Mismatch("em_step", case, got, problem=f"lowers the mean log-likelihood from "
-                       f"{before:.6g} to {after:.6g}; an EM step never does")
+    separated, shares, averages = separated_clusters(case)
+    got, _, _ = _weights_and_means(student, separated, len(shares))
+    expect_close("em_step", got, (shares, averages), inputs=separated,
+                 tolerance=Tolerance(1e-3, 1e-5),
+                 problem="on clusters 200 apart does not give each component the share and "
+                         "the average of the points it owns (their responsibilities are 0 or 1)")
     single = {"x": case["x"], "weights": torch.ones(1, dtype=torch.float64),
               "means": case["means"][:1] + 1.0}
     moved = student.call("em_step", **single)
@@ -168,25 +211,39 @@ def em_never_lowers_the_likelihood(student, case):
 
 
 @check(max_examples=30)
-@given(case=_em_start(), n_iters=st.integers(0, 6))
+@given(case=em_cases(), n_iters=st.integers(0, 6))
 def fit_history_is_monotone(student, case, n_iters):
-    """n_iters + 1 values, the first the start's mean log-likelihood, never decreasing."""
+    """n_iters + 1 values, never decreasing; with one component the history is the mean
+    log-likelihood of a single Gaussian: at the start's mean first, then at the data's mean,
+    where the fit ends."""
     inputs = {"x": case["x"], "init_weights": case["weights"], "init_means": case["means"],
               "n_iters": n_iters}
+    history = _fit(student, inputs)[2]
+    if np.any(np.diff(history) < -1e-4 * (1 + np.abs(history[:-1]))):
+        raise Mismatch("fit_gmm_em", inputs, history, problem="history decreases; EM never "
+                       "lowers the likelihood")
+    x = case["x"].numpy()
+    single = dict(inputs, init_weights=torch.ones(1, dtype=torch.float64),
+                  init_means=case["means"][:1])
+    _, means, history = _fit(student, single)
+    expected = np.array([unit_gaussian_log_density(x, case["means"][0]).mean()] + n_iters * [
+        unit_gaussian_log_density(x, x.mean(axis=0)).mean()])
+    expect_close("fit_gmm_em", history, expected, inputs=single,
+                 tolerance=Tolerance(1e-4 * (1 + abs(expected[0]))),
+                 problem="with one component is not the mean log-likelihood of that Gaussian "
+                         "(at the start, then at the mean of the data)")
+    if n_iters >= 1 and not np.allclose(means[0], x.mean(axis=0), atol=1e-4):
+        raise Mismatch("fit_gmm_em", single, means, problem="with one component does not end "
+                       "at the mean of the data")
+
+
+def _fit(student, inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The student's (weights, means, history), each checked for its shape."""
     got = student.call("fit_gmm_em", **inputs)
     if not isinstance(got, list) or len(got) != 3:
         raise Mismatch("fit_gmm_em", inputs, got, problem="should return (weights, means, "
                        "history)")
-    history = as_float_array("fit_gmm_em", got[2], (n_iters + 1,), inputs)
-    start = mixture_log_density(case["x"], case["weights"], case["means"]).mean()
-    if abs(history[0] - start) > 1e-4 * (1 + abs(start)):
-        raise Mismatch("fit_gmm_em", inputs, history, problem=f"history[0] = {history[0]:.6g} "
-                       f"is not the mean log-likelihood at the start ({start:.6g})")
-    if np.any(np.diff(history) < -1e-4 * (1 + np.abs(history[:-1]))):
-        raise Mismatch("fit_gmm_em", inputs, history, problem="history decreases; EM never "
-                       "lowers the likelihood")
-    means = as_float_array("fit_gmm_em", got[1], tuple(case["means"].shape), inputs)
-    if len(case["weights"]) == 1 and n_iters >= 1 and not np.allclose(
-            means[0], case["x"].numpy().mean(axis=0), atol=1e-4):
-        raise Mismatch("fit_gmm_em", inputs, means, problem="with one component does not end "
-                       "at the mean of the data")
+    K = len(inputs["init_weights"])
+    return (as_float_array("fit_gmm_em", got[0], (K,), inputs),
+            as_float_array("fit_gmm_em", got[1], (K, 2), inputs),
+            as_float_array("fit_gmm_em", got[2], (inputs["n_iters"] + 1,), inputs))

@@ -109,12 +109,20 @@ def log_partition_properties(student, case, shift):
                  problem="is not log((1/M) sum_m exp(E(x_m) - log q(x_m)))")
 
 
+def _dtype(spec) -> torch.dtype:
+    """The dtype of the grader's network a spec builds: what it is fed, and what it gives."""
+    return getattr(torch, spec.get("dtype", "float64"))
+
+
 @st.composite
 def _model_samples(draw):
+    """{"model": a spec of the grader's network, "x_q", "log_q"}: M samples in [-10, 10]^2,
+    in the model's dtype."""
     spec = draw(energy_net_specs())
     M = draw(st.integers(1, 20))
-    return {"model": spec, "x_q": as_tensor(draw(points(M, 10.0))),
-            "log_q": as_tensor(draw(arrays(np.float64, M, elements=st.floats(-20.0, 0.0))))}
+    log_q = draw(arrays(np.float64, M, elements=st.floats(-20.0, 0.0, width=32)))
+    return {"model": spec, "x_q": as_tensor(draw(points(M, 10.0))).to(_dtype(spec)),
+            "log_q": as_tensor(log_q).to(_dtype(spec))}
 
 
 def _parameter_shapes(spec) -> list[tuple]:
@@ -176,59 +184,126 @@ def loglik_grad_vanishes_when_q_matches_the_model(student, case, shift):
                              "grad E(x_train) - grad E(x_q)")
 
 
+def _log_likelihood(student, inputs) -> float:
+    return float(as_float_array("ebm_test_log_likelihood",
+                                student.call("ebm_test_log_likelihood", **inputs), (), inputs))
+
+
+@st.composite
+def _test_sets(draw):
+    case = draw(_model_samples())
+    x_test = as_tensor(draw(points(draw(st.integers(1, 10)), 10.0))).to(case["x_q"].dtype)
+    return {"model": case["model"], "x_test": x_test, "x_q": case["x_q"], "log_q": case["log_q"]}
+
+
+@check(max_examples=40)
+@given(case=_test_sets(), shift=reals(50.0))
+def ebm_likelihood_properties(student, case, shift):
+    """mean_j E(x_test_j) - A-hat: adding c to every log q(x_m) adds c (A-hat falls by c);
+    adding c to E changes nothing (the same density); the same test set twice gives the same
+    value (a mean, not a sum); and two test sets differ by the difference of their mean E,
+    since A-hat does not depend on the test set."""
+    base = _log_likelihood(student, case)
+    tolerance = Tolerance(1e-3 * (1 + abs(shift)))
+    moved = dict(case, log_q=case["log_q"] + shift)
+    expect_close("ebm_test_log_likelihood", _log_likelihood(student, moved), base + shift,
+                 inputs=moved, tolerance=tolerance,
+                 problem="does not grow by c when c is added to every log q(x_m)")
+    raised = dict(case, model=dict(case["model"], b2=case["model"]["b2"] + shift))
+    expect_close("ebm_test_log_likelihood", _log_likelihood(student, raised), base,
+                 inputs=raised, tolerance=tolerance,
+                 problem="changes when the same constant is added to E (the model's output "
+                         "bias): exp(E + c) is the same density once normalised")
+    twice = dict(case, x_test=case["x_test"].repeat(2, 1))
+    expect_close("ebm_test_log_likelihood", _log_likelihood(student, twice), base,
+                 inputs=twice, tolerance=tolerance,
+                 problem="changes when every test point is repeated: it is a mean over the "
+                         "test points, not a sum")
+    other = dict(case, x_test=case["x_q"][:1])
+    with torch.no_grad():
+        model = build(case["model"])
+        difference = float(model(case["x_test"]).mean() - model(other["x_test"]).mean())
+    expect_close("ebm_test_log_likelihood", _log_likelihood(student, other), base - difference,
+                 inputs=other, tolerance=tolerance,
+                 problem="of two test sets does not differ by the difference of their mean "
+                         "E(x): higher E must mean a higher likelihood (p = exp(E - A))")
+
+
 def _training_data() -> dict:
-    """Seeded data: three clusters for training and testing, a broad Gaussian q."""
+    """Seeded data: three clusters for training and testing, a broad Gaussian q; the model and
+    every tensor in float32, torch's default, as the contract hands them to students."""
     rng = np.random.default_rng(2021)
     centres = np.array([[-4.0, 0.0], [4.0, 0.0], [0.0, 5.0]])
 
     def draw(n):
-        return torch.from_numpy(centres[rng.integers(0, 3, n)] + rng.normal(size=(n, 2)))
+        return torch.from_numpy(centres[rng.integers(0, 3, n)] + rng.normal(size=(n, 2))).float()
 
-    x_q = torch.from_numpy(rng.normal(scale=5.0, size=(2000, 2)))
+    x_q = torch.from_numpy(rng.normal(scale=5.0, size=(2000, 2))).float()
     log_q = -(x_q**2).sum(dim=1) / 50 - math.log(2 * math.pi * 25)
     weights = np.random.default_rng(7)
     spec = {"__build__": "energy_net", "w1": weights.normal(size=(8, 2)).tolist(),
             "b1": weights.normal(size=8).tolist(), "w2": (0.1 * weights.normal(size=8)).tolist(),
-            "b2": 0.0}
+            "b2": 0.0, "dtype": "float32"}
     return {"model": spec, "x_train": draw(300), "x_test": draw(300), "x_q": x_q,
             "log_q": log_q, "n_steps": 30, "lr": 0.1}
 
 
 TRAINING = _training_data()
 
+# A trained model is judged by its log-likelihood of held-out points, with its density
+# exp(E) normalised over the square [-HALF_WIDTH, HALF_WIDTH]^2, where the data and q lie, by
+# the midpoint rule on GRID (a plain quadrature, not the importance-sampling estimate that
+# question 1.7 asks for). With 160 x 160 cells it is within 0.01 nats of a finer grid.
+HALF_WIDTH, STEP = 20.0, 0.25
 
-def _test_log_likelihood(energies_test, energies_q, log_q) -> float:
-    energies_test, energies_q = (np.asarray(v, dtype=np.float64) for v in (energies_test, energies_q))
-    log_w = energies_q - np.asarray(log_q)
-    top = log_w.max()
-    return float(energies_test.mean() - (top + np.log(np.exp(log_w - top).mean())))
+
+def _midpoints() -> torch.Tensor:
+    centres = -HALF_WIDTH + STEP * (np.arange(round(2 * HALF_WIDTH / STEP)) + 0.5)
+    rows, columns = np.meshgrid(centres, centres, indexing="ij")
+    return torch.from_numpy(np.stack([rows.ravel(), columns.ravel()], axis=1)).float()  # exact
+
+
+GRID = _midpoints()
+
+
+def held_out_log_likelihood(test_outputs, grid_outputs) -> float:
+    """mean_j E(x_test_j) - log of the integral of exp(E) over the square, from the model's
+    outputs at the held-out points and at GRID."""
+    grid_outputs = np.asarray(grid_outputs, dtype=np.float64)
+    top = grid_outputs.max()
+    log_mass = top + math.log(np.exp(grid_outputs - top).sum() * STEP**2)
+    return float(np.asarray(test_outputs, dtype=np.float64).mean() - log_mass)
+
+
+def model_log_likelihood(model) -> float:
+    """held_out_log_likelihood of a model in this process, on TRAINING's test points."""
+    with torch.no_grad():
+        return held_out_log_likelihood(model(TRAINING["x_test"]), model(GRID))
 
 
 def trained_log_likelihoods(student):
-    """Run the student's train_ebm on the seeded data; the test log-likelihood of the model
-    before and after, computed here from the model's outputs."""
+    """Run the student's train_ebm on the seeded data; the held-out log-likelihood of the model
+    before and after (``held_out_log_likelihood``), computed here from the model's outputs."""
     data = TRAINING
     case = {key: data[key] for key in ("model", "x_train", "x_q", "log_q", "n_steps", "lr")}
-    with torch.no_grad():
-        model = build(data["model"])
-        before = _test_log_likelihood(model(data["x_test"]), model(data["x_q"]), data["log_q"])
+    before = model_log_likelihood(build(data["model"]))
     projections = [{"kind": "outputs_at", "x": data["x_test"]},
-                   {"kind": "outputs_at", "x": data["x_q"]}, {"kind": "parameters"}]
-    test, samples, parameters = student.call_projected("train_ebm", projections, **case)
+                   {"kind": "outputs_at", "x": GRID}, {"kind": "parameters"}]
+    test, grid, parameters = student.call_projected("train_ebm", projections, **case)
     shown = {key: case[key] for key in ("n_steps", "lr")}
-    test = as_float_array("train_ebm", test, (300,), shown)
-    samples = as_float_array("train_ebm", samples, (2000,), shown)
+    test = as_float_array("train_ebm", test, (len(data["x_test"]),), shown)
+    grid = as_float_array("train_ebm", grid, (len(GRID),), shown)
     initial = [p.detach().numpy() for p in build(data["model"]).parameters()]
     if all(np.allclose(np.asarray(p, dtype=np.float64), q) for p, q in zip(parameters, initial)):
         raise Mismatch("train_ebm", shown, None, problem="does not change the model's parameters")
-    return case, before, _test_log_likelihood(test, samples, data["log_q"])
+    return case, before, held_out_log_likelihood(test, grid)
 
 
 @check()
 def train_ebm_improves(student):
-    """A short seeded run raises the test log-likelihood by a clear margin."""
+    """A short seeded run raises the held-out log-likelihood by a clear margin."""
     _, before, after = trained_log_likelihoods(student)
     if not after > before + 0.1:
         raise Mismatch("train_ebm", {"n_steps": TRAINING["n_steps"], "lr": TRAINING["lr"]},
-                       after, problem=f"does not raise the test log-likelihood: {before:.4f} "
-                                      f"before training, {after:.4f} after")
+                       after, problem=f"does not raise the log-likelihood of held-out data: "
+                                      f"{before:.4f} before training, {after:.4f} after")

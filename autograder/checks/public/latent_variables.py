@@ -3,11 +3,13 @@ a3.5e): properties that follow from the definitions."""
 from __future__ import annotations
 
 import numpy as np
+import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from autograder.checks.strategies import as_tensor, dictionary_cases, latent_tables, reals
+from autograder.checks.strategies import (
+    as_tensor, dictionary_cases, latent_tables, reals, round_to_float32)
 from autograder.engine.checks import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
 from autograder.engine.outcomes import Mismatch
@@ -73,25 +75,53 @@ def sparse_code_attains_its_free_energy(student, case):
     if abs(objective - F) > 1e-4 * (1 + objective):
         raise Mismatch("sparse_coding_free_energy", case, got, problem=f"returns F = {F:.6g} "
                        f"but its z gives |y - W z|^2 + lambda |z|_1 = {objective:.6g}")
-    if F > float((y ** 2).sum()) + 1e-6:
+    at_zero = float((y ** 2).sum())
+    if F > at_zero + 1e-5 * (1 + at_zero):  # float32 rounds |y|^2 by that much
         raise Mismatch("sparse_coding_free_energy", case, F, problem="is above the objective "
                        "at z = 0: it is not a minimum")
 
 
+def _kmeans(student, inputs) -> tuple[float, int]:
+    """The student's (F, k), checked: k an int naming a centroid, F its squared distance."""
+    y, W = inputs["y"].numpy(), inputs["W"].numpy()
+    got = student.call("kmeans_free_energy", **inputs)
+    if not isinstance(got, list) or len(got) != 2 or not isinstance(got[1], int) \
+            or not 0 <= got[1] < W.shape[1]:
+        raise Mismatch("kmeans_free_energy", inputs, got, problem="should return (F, k), k an "
+                       "int naming a column of W")
+    F = float(as_float_array("kmeans_free_energy", got[0], (), inputs))
+    attained = float(((y - W[:, got[1]]) ** 2).sum())
+    if abs(F - attained) > 1e-5 * (1 + attained):
+        raise Mismatch("kmeans_free_energy", inputs, got, problem=f"returns F = {F:.6g}, but "
+                       f"|y - W[:, k]|^2 = {attained:.6g} for the k it returns")
+    return F, got[1]
+
+
 @check()
-@given(case=dictionary_cases(lam=False))
-def kmeans_picks_the_nearest_centroid(student, case):
-    """(F, k): F the squared distance to centroid k, no centroid nearer."""
-    y, W = case["y"].numpy(), case["W"].numpy()
-    got = student.call("kmeans_free_energy", **case)
-    if not isinstance(got, list) or len(got) != 2 or not isinstance(got[1], int):
-        raise Mismatch("kmeans_free_energy", case, got, problem="should return (F, k), k an int")
-    squared = ((y[:, None] - W) ** 2).sum(axis=0)
-    F = float(as_float_array("kmeans_free_energy", got[0], (), case))
-    if not 0 <= got[1] < W.shape[1] or squared[got[1]] > squared.min() + 1e-9 or \
-            abs(F - squared[got[1]]) > 1e-5 * (1 + squared.max()):
-        raise Mismatch("kmeans_free_energy", case, got, problem="is not (|y - W[:, k]|^2, k) "
-                       "for the nearest centroid k")
+@given(case=dictionary_cases(lam=False), data=st.data())
+def kmeans_picks_the_nearest_centroid(student, case, data):
+    """(F, k) with F = |y - W[:, k]|^2; 0 when y is a centroid; a centroid added farther than
+    F changes nothing, one added nearer wins."""
+    F, _ = _kmeans(student, case)
+    W = case["W"]
+    j = data.draw(st.integers(0, W.shape[1] - 1))
+    on = dict(case, y=W[:, j].clone())
+    expect_close("kmeans_free_energy", _kmeans(student, on)[0], 0.0, inputs=on,
+                 tolerance=Tolerance(1e-6), problem="is not 0 when y is centroid "
+                 f"W[:, {j}]")
+    direction = np.zeros((W.shape[0], 1))
+    direction[0] = 1.0
+    for distance, wins in ((np.sqrt(F) + 1.0, False), (np.sqrt(F) / 2, True)):
+        if wins and F < 1e-4:
+            continue
+        added = dict(case, W=torch.cat([W, case["y"][:, None] + as_tensor(
+            round_to_float32(distance * direction))], dim=1))
+        new_F, new_k = _kmeans(student, added)
+        if wins != (new_k == W.shape[1]) or (not wins and abs(new_F - F) > 1e-5 * (1 + F)):
+            raise Mismatch("kmeans_free_energy", added, [new_F, new_k], problem="does not pick "
+                           "the nearest centroid: a centroid added at distance "
+                           f"{distance:.4g} from y {'wins' if wins else 'changes nothing'} "
+                           f"where the nearest was at distance {np.sqrt(F):.4g}")
 
 
 @st.composite

@@ -45,7 +45,8 @@ def logistic_regression_grad_matches_differences(student, case):
 @check()
 @given(case=linear_cases())
 def perceptron_grad_vanishes_on_correct_answers(student, case):
-    """0 when y w.x > 0 (correctly classified), and a multiple of x always."""
+    """0 when y w.x > 0 (correctly classified), and a multiple of x always; when y w.x < 0
+    (misclassified), a step against it raises y w.x (the perceptron's update)."""
     w, x, y = case["w"].numpy(), case["x"].numpy(), case["y"]
     got = np.asarray(student.call("perceptron_grad", **case), dtype=np.float64).reshape(-1)
     if got.shape != x.shape:
@@ -57,3 +58,7 @@ def perceptron_grad_vanishes_on_correct_answers(student, case):
         c = got @ x / (x @ x)
         if np.abs(got - c * x).max() > 1e-5 * (1 + np.abs(x).max()):
             raise Mismatch("perceptron_grad", case, got, problem="is not a multiple of x")
+        if y * (w @ x) < 0 and not got @ (y * x) < 0:
+            raise Mismatch("perceptron_grad", case, got, problem="on a misclassified example "
+                           "(y w.x < 0) is not a direction in which y w.x falls, so a step "
+                           "against it does not correct the example")

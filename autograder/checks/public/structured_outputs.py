@@ -1,31 +1,26 @@
 """Public checks for a3's structured outputs (a3.1a, a3.3a, a3.3b)."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from autograder.checks.strategies import reals
+from autograder.checks.strategies import cases, reals
 from autograder.engine.checks import check
 from autograder.engine.compare import Tolerance, expect_close
 from autograder.engine.outcomes import Mismatch
 
 
-@st.composite
-def tagged_sequences(draw):
-    T, C = draw(st.integers(1, 6)), draw(st.integers(1, 5))
-    scores = torch.from_numpy(draw(arrays(np.float64, (T, C), elements=reals(5.0))))
-    return {"log_probs": torch.log_softmax(scores, dim=1),
-            "tags": torch.tensor(draw(st.lists(st.integers(0, C - 1), min_size=T, max_size=T)))}
-
-
 @check()
-@given(case=tagged_sequences())
+@given(case=cases("sequence_nll"))
 def sequence_nll_adds_up_positions(student, case):
-    """>= 0 for log-probabilities, and additive: the NLL of a sequence is the sum of the NLLs
-    of its first position and of the rest."""
+    """>= 0 for log-probabilities; additive: the NLL of a sequence is the sum of the NLLs of
+    its first position and of the rest; and T log C for T positions of C equally likely
+    tags."""
     got = float(np.asarray(student.call("sequence_nll", **case), dtype=np.float64).reshape(-1)[0])
     if got < -1e-9:
         raise Mismatch("sequence_nll", case, got, problem="is negative for log-probabilities")
@@ -36,6 +31,11 @@ def sequence_nll_adds_up_positions(student, case):
                                      dtype=np.float64).reshape(-1)[0]) for part in (head, tail))
         expect_close("sequence_nll", got, parts, inputs=case, tolerance=Tolerance(1e-6, 1e-6),
                      problem="is not the sum over positions")
+    T, C = case["log_probs"].shape
+    uniform = dict(case, log_probs=torch.full((T, C), -math.log(C), dtype=torch.float64))
+    expect_close("sequence_nll", student.call("sequence_nll", **uniform), T * math.log(C),
+                 inputs=uniform, tolerance=Tolerance(1e-5, 1e-6),
+                 problem="is not T log C when each of the C tags has probability 1/C")
 
 
 @check()

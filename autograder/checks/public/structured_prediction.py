@@ -7,7 +7,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.checks.strategies import alignments, energies_and_targets, path_matrices
+from autograder.checks.strategies import (
+    alignments, energies_and_targets, path_matrices, round_to_float32)
 from autograder.engine.checks import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
 from autograder.engine.outcomes import Mismatch
@@ -32,15 +33,12 @@ def alignment_problem(path, L: int, T: int) -> str | None:
     return None
 
 
-def path_sum(pm, path) -> float:
-    return float(sum(pm[int(i), int(j)] for i, j in path))
-
-
 @check()
 @given(case=path_matrices())
 def find_path_returns_an_alignment(student, case):
-    """(free energy, path, dp): the path is an alignment from (0, 0) to (L-1, T-1), the free
-    energy is its energy, and dp[L-1, T-1] is the free energy."""
+    """(free energy, path, dp): the path is an alignment from (0, 0) to (L-1, T-1), and dp
+    adds up along it: dp[0, 0] = pm[0, 0], each step adds the pm of the cell it enters (a
+    prefix of a best path is a best path to its end), and the free energy is dp[L-1, T-1]."""
     pm = case["pm"]
     L, T = pm.shape
     got = student.call("find_path", **case)
@@ -51,41 +49,107 @@ def find_path_returns_an_alignment(student, case):
     if problem:
         raise Mismatch("find_path", case, got[1], problem=f"returns a path that {problem}")
     dp = as_float_array("find_path", got[2], (L, T), case)
-    scale = 1e-4 * (1 + float(pm.abs().sum()))
-    if abs(path_sum(pm.numpy(), got[1]) - free_energy) > scale or abs(dp[-1, -1] - free_energy) > scale:
-        raise Mismatch("find_path", case, got[0], problem="returns a free energy that is not "
-                       "the energy of its own path, or not dp[L-1, T-1]")
+    values = pm.numpy()
+    cells = [(int(i), int(j)) for i, j in got[1]]
+    with np.errstate(invalid="ignore"):  # inf - inf where a dp cell on the path is unfilled
+        steps = [dp[0, 0] - values[0, 0], dp[-1, -1] - free_energy] + [
+            dp[cell] - dp[before] - values[cell] for before, cell in zip(cells, cells[1:])]
+    if not np.all(np.abs(steps) <= 1e-4 * (1 + float(pm.abs().sum()))):
+        raise Mismatch("find_path", case, got, problem="returns a dp table that does not add up "
+                       "along its own path (dp[0, 0] = pm[0, 0], each step adds the pm of the "
+                       "cell it enters) or a free energy that is not dp[L-1, T-1]")
+
+
+def _path_energy(student, pm, path) -> float:
+    inputs = {"pm": pm, "path": path}
+    return float(as_float_array("path_energy", student.call("path_energy", **inputs), (), inputs))
 
 
 @check()
 @given(case=path_matrices(), data=st.data())
 def path_energy_rejects_invalid_paths(student, case, data):
-    """2**30 for a path that does not start at 0, does not end at T-1, goes back or jumps;
-    the plain sum for a valid one."""
+    """A valid path costs 0 through a matrix of zeros, and as much more as a cell on it costs
+    more, while a cell off it changes nothing; a path that does not start at 0, does not end
+    at T-1, goes back or jumps costs 2**30."""
     pm = case["pm"]
     L, T = pm.shape
     valid = data.draw(alignments(L, T))
+    tolerance = Tolerance(1e-4 * (1 + float(pm.abs().sum()) + 4 * L))
+    base = _path_energy(student, pm, valid)
     inputs = {"pm": pm, "path": valid}
-    expect_close("path_energy", student.call("path_energy", **inputs),
-                 path_sum(pm.numpy(), list(enumerate(valid))),
-                 inputs=inputs, tolerance=Tolerance(1e-4 * (1 + float(pm.abs().sum()))),
-                 problem="of a valid path is not the sum of pm along it")
+    expect_close("path_energy", _path_energy(student, torch.zeros_like(pm), valid), 0.0,
+                 inputs=dict(inputs, pm=torch.zeros_like(pm)), tolerance=tolerance,
+                 problem="of a valid path through a matrix of zeros is not 0")
+    on_path = data.draw(st.integers(0, L - 1))
+    cells = [((on_path, valid[on_path]), 1.0)]
+    off_path = [(i, j) for i in range(L) for j in range(T) if j != valid[i]]
+    if off_path:
+        cells.append((data.draw(st.sampled_from(off_path)), 0.0))
+    for (i, j), counts in cells:
+        changed = pm.clone()
+        changed[i, j] = float(round_to_float32(pm[i, j] + 4.0))
+        expect_close("path_energy", _path_energy(student, changed, valid),
+                     base + counts * float(changed[i, j] - pm[i, j]),
+                     inputs=dict(inputs, pm=changed), tolerance=tolerance,
+                     problem=f"of a valid path does not change by exactly what pm[{i}, {j}] "
+                             f"changes by ({'on' if counts else 'off'} the path, it should "
+                             f"change by {'that' if counts else 'nothing'})")
+    if T == 1:
+        return  # every path of in-range indices is then valid
     broken = list(valid)
     kind = data.draw(st.sampled_from(["start", "end", "back", "jump"]))
     if kind == "start":
         broken[0] = 1
     elif kind == "end":
-        broken[-1] = T
+        broken[-1] = T - 2
     elif kind == "back" and L >= 3:
         broken[1], broken[2] = 1, 0
-    elif L >= 2:
+    elif T >= 3:
         broken[1] = 2
-    if _is_alignment(broken, T):
-        return
+    if _is_alignment(broken, T) or not all(0 <= j < T for j in broken):
+        return  # the contract's invalid paths keep every index in 0..T-1 (none when T = 1)
     inputs = {"pm": pm, "path": broken}
     expect_close("path_energy", student.call("path_energy", **inputs), INVALID, inputs=inputs,
                  tolerance=Tolerance(1.0),
                  problem="accepts a path that is not a valid alignment (it should be 2**30)")
+
+
+@check()
+@given(case=path_matrices(), data=st.data(), shift=st.floats(-5.0, 5.0, width=32))
+def path_cross_entropy_follows_the_path(student, case, data, shift):
+    """A differentiable scalar whose gradient with respect to ce is 1 on each of the L cells
+    of the path and 0 elsewhere (training flows through it); 0 through a matrix of zeros;
+    adding c to every cell adds L c (one cell per window)."""
+    ce = case["pm"]
+    L, T = ce.shape
+    path = [[i, j] for i, j in enumerate(data.draw(alignments(L, T)))]
+    inputs = {"ce": {"__build__": "leaf", "values": ce}, "path": path}
+    shown = {"ce": ce, "path": path}
+    value, gradient = student.call_projected(
+        "path_cross_entropy", [{"kind": "value_and_gradient", "argument": 0, "weights": 1.0}],
+        **inputs)[0]
+    base = float(as_float_array("path_cross_entropy", value, (), shown))
+    if gradient is None:
+        raise Mismatch("path_cross_entropy", shown, value, problem="is cut from the autograd "
+                       "graph: no gradient reaches ce (sum the entries of ce as tensors, "
+                       "without .item(), float() or .detach())")
+    cells = np.zeros((L, T))
+    cells[tuple(np.array(path).T)] = 1.0
+    expect_close("path_cross_entropy", gradient, cells, inputs=shown, tolerance=Tolerance(1e-6),
+                 problem="does not have gradient 1 on each cell (i, j) of the path and 0 "
+                         "elsewhere (shown: the gradient with respect to ce)")
+    tolerance = Tolerance(1e-4 * (1 + float(ce.abs().sum()) + L * abs(shift)))
+    zeros = {"ce": torch.zeros_like(ce), "path": path}
+    expect_close("path_cross_entropy", student.call("path_cross_entropy", **zeros), 0.0,
+                 inputs=zeros, tolerance=tolerance,
+                 problem="of a path through a matrix of zeros is not 0")
+    moved = {"ce": torch.from_numpy(round_to_float32(ce.numpy() + shift)).to(ce.dtype),
+             "path": path}
+    expect_close("path_cross_entropy", student.call("path_cross_entropy", **moved),
+                 base + L * shift, inputs=moved,
+                 tolerance=tolerance,
+                 problem=f"does not grow by L c = {L} c when c is added to every entry of ce "
+                         "(a path has one cell per window)")
 
 
 def _is_alignment(path, T) -> bool:
@@ -123,7 +187,8 @@ def path_matrix_keeps_the_graph(student, case):
 @given(case=energies_and_targets())
 def ce_matrix_is_a_cross_entropy(student, case):
     """Over all 27 classes as targets, exp(-ce) sums to 1 for every window: the
-    cross-entropy is -log of a softmax of -energies, and lower energy costs less."""
+    cross-entropy is -log of a softmax of -energies; and the lowest energy costs least,
+    strictly where it is lower than the next by 0.1."""
     B, L, C = case["energies"].shape
     every = {"energies": case["energies"], "targets": torch.arange(C).repeat(B, 1)}
     ce = as_float_array("build_ce_matrix", student.call("build_ce_matrix", **every), (B, L, C),
@@ -131,29 +196,66 @@ def ce_matrix_is_a_cross_entropy(student, case):
     expect_close("build_ce_matrix", np.exp(-ce).sum(axis=2), np.ones((B, L)), inputs=every,
                  tolerance=Tolerance(1e-4),
                  problem="is not a cross-entropy: exp(-ce) over all 27 targets does not sum to 1")
-    lowest = case["energies"].argmin(dim=2).numpy()
-    if np.any(np.take_along_axis(ce, lowest[..., None], axis=2)[..., 0] > ce.min(axis=2) + 1e-4):
+    energies = case["energies"].numpy()
+    lowest = energies.argmin(axis=2)[..., None]
+    own = np.take_along_axis(ce, lowest, axis=2)[..., 0]
+    others = ce.copy()
+    np.put_along_axis(others, lowest, np.inf, axis=2)
+    clearly = np.sort(energies, axis=2)[..., 1] - energies.min(axis=2) >= 0.1
+    if np.any(own > ce.min(axis=2) + 1e-4) or np.any(clearly & ~(own < others.min(axis=2))):
         raise Mismatch("build_ce_matrix", every, ce, problem="does not give the lowest-energy "
                        "class the lowest cross-entropy (cross_entropy takes -energies)")
 
 
-@check()
-@given(word=st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8))
-def words_become_letters_and_separators(student, word):
-    """Each letter's index (a = 0) followed by 26: "cat" -> [2, 26, 0, 26, 19, 26]."""
-    expected = [value for letter in word for value in (ord(letter) - ord("a"), 26)]
-    expect_close("transform_word", student.call("transform_word", s=word), expected,
-                 inputs={"s": word}, tolerance=Tolerance(0.0))
+ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+WORDS = st.text(alphabet=ALPHABET, min_size=1, max_size=8)
+
+
+def _classes(student, word: str) -> list[int]:
+    inputs = {"s": word}
+    got = as_float_array("transform_word", student.call("transform_word", **inputs),
+                         (2 * len(word),), inputs)
+    if not np.array_equal(got, np.round(got)):
+        raise Mismatch("transform_word", inputs, got, problem="returns classes that are not "
+                       "whole numbers")
+    return [int(value) for value in got]
 
 
 @check()
-@given(word=st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8),
-       repeats=st.lists(st.integers(1, 4), min_size=16, max_size=16))
+@given(word=WORDS, cut=st.integers(1, 7))
+def words_become_letters_and_separators(student, word, cut):
+    """The contract's example "cat" -> [2, 26, 0, 26, 19, 26]; the alphabet gives 0, 1, ...,
+    25, each followed by 26; and the classes of a word are those of its two parts, cut
+    anywhere, one after the other."""
+    expect_close("transform_word", _classes(student, "cat"), [2, 26, 0, 26, 19, 26],
+                 inputs={"s": "cat"}, tolerance=Tolerance(0.0))
+    alphabet = _classes(student, ALPHABET)
+    if alphabet[0::2] != list(range(26)) or alphabet[1::2] != [26] * 26:
+        raise Mismatch("transform_word", {"s": ALPHABET}, alphabet, problem="does not give "
+                       "each letter its index (a = 0, ..., z = 25) followed by 26")
+    if len(word) > 1:
+        cut = 1 + (cut - 1) % (len(word) - 1)
+        whole, parts = _classes(student, word), _classes(student, word[:cut]) + _classes(
+            student, word[cut:])
+        if whole != parts:
+            raise Mismatch("transform_word", {"s": word}, whole, problem=f"of the word is not "
+                           f"that of {word[:cut]!r} followed by that of {word[cut:]!r}")
+
+
+@check()
+@given(word=WORDS, repeats=st.lists(st.integers(2, 4), min_size=16, max_size=16))
 def decoding_reads_a_stretched_word(student, word, repeats):
-    """Each letter over several windows, then separators: decoding gives the word back."""
+    """The contract's "aaab_bab_" -> "ab"; and each letter over two to four windows, each
+    followed by one to four separators, decodes to the word."""
+    example = {"indices": torch.tensor([0, 0, 0, 1, 26, 1, 0, 1, 26], dtype=torch.long)}
+    got = student.call("indices_to_str", **example)
+    if got != "ab":
+        raise Mismatch("indices_to_str", example, got, "ab", problem="does not read the "
+                       "contract's example (the most common letter of each segment)")
     indices = []
     for k, letter in enumerate(word):
-        indices += [ord(letter) - ord("a")] * repeats[2 * k % 16] + [26] * repeats[(2 * k + 1) % 16]
+        indices += [ALPHABET.index(letter)] * repeats[2 * k % 16]
+        indices += [26] * (repeats[(2 * k + 1) % 16] - 1)
     inputs = {"indices": torch.tensor(indices, dtype=torch.long)}
     got = student.call("indices_to_str", **inputs)
     if got != word:
@@ -162,7 +264,8 @@ def decoding_reads_a_stretched_word(student, word, repeats):
 
 @check()
 def simple_net_shapes(student):
-    """(B, 1, 32, W) -> (B, L, 27), L >= 1 at W = 18 and non-decreasing in W."""
+    """(B, 1, 32, W) -> (B, L, 27), L >= 1 at W = 18 and non-decreasing in W, and two
+    different images get different energies."""
     rng = np.random.default_rng(3)
     projections = [{"kind": "outputs_at", "x": torch.from_numpy(rng.random((2, 1, 32, w)))}
                    for w in WIDTHS]
@@ -177,6 +280,9 @@ def simple_net_shapes(student):
     if lengths != sorted(lengths):
         raise Mismatch("SimpleNet", {"widths": WIDTHS}, lengths,
                        problem="gives fewer windows for a wider image")
+    if np.array_equal(array[0], array[1]):
+        raise Mismatch("SimpleNet", {"x": f"two random images of shape (1, 32, {width})"},
+                       array.shape, problem="gives the same energies to two different images")
 
 
 # ---- the training loops: short seeded runs on data the grader makes (no font, no download) ----
