@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from autograder.engine.compare import FLOAT32_ROUNDOFF
+from autograder.engine.compare import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
 
 
 def log_probability_slack(energies, beta: float, roundings: int = 4) -> float:
@@ -22,3 +22,22 @@ def log_probability_slack(energies, beta: float, roundings: int = 4) -> float:
 def probability_rtol(energies, beta: float, roundings: int = 4) -> float:
     """The matching relative error on the probabilities themselves."""
     return math.expm1(log_probability_slack(energies, beta, roundings)) + 16 * FLOAT32_ROUNDOFF
+
+
+# The instructor's tolerance on the sparse-coding free energy: F within this fraction of
+# max(1, F*) of the true minimum F* (a plain ISTA, FISTA or coordinate descent run to
+# convergence passes; a solver stopped 1 % short does not).
+MINIMUM_RTOL = 1e-3
+
+
+def minimum_tolerance(best: float) -> Tolerance:
+    """|F - F*| <= MINIMUM_RTOL max(1, F*)."""
+    return Tolerance(atol=MINIMUM_RTOL * max(1.0, best))
+
+
+def lasso_objective_tolerance(y, W, z, lam: float) -> Tolerance:
+    """How far a float32 evaluation of |y - W z|^2 + lam |z|_1 may stray from its float64
+    value: the residual is a difference of terms of size |y_i| + sum_j |W_ij z_j|, so it is
+    judged on the square of those terms, not on its own (possibly tiny) size."""
+    y, W, z = (np.abs(np.asarray(v, dtype=np.float64)) for v in (y, W, z))
+    return float32_tolerance(float(((y + W @ z) ** 2).sum() + lam * z.sum()))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Callable, Iterable
 
+import torch
 from hypothesis import given
+from torch import nn
 
 from autograder.engine.checks import DEFAULT_EXAMPLES, check
 from autograder.engine.compare import Tolerance, expect_close
@@ -27,6 +29,23 @@ def matches_reference(student, function: str, reference: Callable, case: dict,
     return expect_close(function, got, _detached(expected), inputs=case, tolerance=tolerance,
                         mistakes=candidates, also_accept=also_accept,
                         unstable_hint=unstable_hint, **options)
+
+
+def in_float64(reference: Callable) -> Callable:
+    """The reference evaluated in float64 on the float32 tensors and models a student gets
+    (their values are exact in float64), so that the expected value carries no rounding of
+    its own and the tolerance is all the student's."""
+
+    def widened(value):
+        if isinstance(value, nn.Module) or (isinstance(value, torch.Tensor)
+                                            and value.is_floating_point()):
+            return value.double()
+        return value
+
+    def evaluate(**case):
+        return reference(**{name: widened(value) for name, value in case.items()})
+
+    return evaluate
 
 
 def _fresh_call(implementation: Callable, case: dict):

@@ -10,7 +10,7 @@ from itertools import combinations, product
 from hypothesis import given
 
 from autograder.checks.hidden.common import matches_reference
-from autograder.checks.strategies import LARGE, contrastive_cases
+from autograder.checks.strategies import cases
 from autograder.engine.compare import float32_tolerance
 from autograder.engine.checks import check
 from reference import contrastive_losses as ref
@@ -45,54 +45,54 @@ def _gradient(student, function: str, case: dict, power: int = 1):
 
 
 @check()
-@given(case=contrastive_cases())
+@given(case=cases("simple_loss"))
 def simple_value(student, case):
     _value(student, "simple_loss", case)
 
 
 @check()
-@given(case=contrastive_cases(grads=True))
+@given(case=cases("simple_loss_grad"))
 def simple_gradient(student, case):
     _gradient(student, "simple_loss_grad", case)
 
 
 @check()
-@given(case=contrastive_cases(margin=False))
+@given(case=cases("log_loss"))
 def log_value(student, case):
     _value(student, "log_loss", case)
 
 
 @check()
-@given(case=contrastive_cases(margin=False, magnitude=LARGE))
+@given(case=cases("log_loss", "large"))
 def log_stability(student, case):
     _value(student, "log_loss", case, unstable_hint=UNSTABLE)
 
 
 @check()
-@given(case=contrastive_cases(grads=True, margin=False))
+@given(case=cases("log_loss_grad"))
 def log_gradient(student, case):
     _gradient(student, "log_loss_grad", case)
 
 
 @check()
-@given(case=contrastive_cases())
+@given(case=cases("square_square_loss"))
 def square_square_value(student, case):
     _value(student, "square_square_loss", case, power=2)
 
 
 @check()
-@given(case=contrastive_cases(grads=True))
+@given(case=cases("square_square_loss_grad"))
 def square_square_gradient(student, case):
     _gradient(student, "square_square_loss_grad", case)
 
 
 @check()
-@given(case=contrastive_cases())
+@given(case=cases("hinge_loss"))
 def hinge_value(student, case):
     _value(student, "hinge_loss", case)
 
 
 @check()
-@given(case=contrastive_cases(grads=True))
+@given(case=cases("hinge_loss_grad"))
 def hinge_gradient(student, case):
     _gradient(student, "hinge_loss_grad", case)

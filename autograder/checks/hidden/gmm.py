@@ -6,10 +6,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from hypothesis import strategies as st
 
 from autograder.checks.hidden.common import comparison
-from autograder.checks.strategies import as_tensor, gmm_cases, mixtures, points
+from autograder.checks.strategies import cases
 from autograder.engine.compare import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
 from reference import gmm as ref
 
@@ -31,37 +30,24 @@ def probability_tolerance(case) -> Tolerance:
     return Tolerance(atol=1e-6, rtol=math.expm1(8 * FLOAT32_ROUNDOFF * squared_scale(case)))
 
 
-@st.composite
-def em_cases(draw, *, with_iterations: bool = False):
-    """Each component owns a few points within 2 of its mean, so no responsibility total
-    underflows and the M-step is well defined; the start is the given mixture."""
-    mixture = draw(mixtures())
-    owned = [np.asarray(mean) + draw(points(draw(st.integers(1, 3)), 2.0))
-             for mean in mixture["means"].numpy()]
-    extra = draw(points(draw(st.integers(0, 6)), 10.0))
-    x = np.concatenate([*owned, extra]).astype(np.float32).astype(np.float64)
-    case = {"x": as_tensor(x), **mixture}
-    if with_iterations:
-        case = {"x": case["x"], "init_weights": case["weights"], "init_means": case["means"],
-                "n_iters": draw(st.integers(0, 4))}
-    return case
-
-
 def _em_tolerance(case) -> Tolerance:
     spread = 1 + 2 * float(np.abs(case["x"].numpy()).max())
     return float32_tolerance(spread**2 * len(case["x"]))
 
 
-log_density_value = comparison("gmm_log_density", ref.gmm_log_density, gmm_cases(),
-                               log_density_tolerance, unstable_hint=UNSTABLE)
-log_density_stability = comparison("gmm_log_density", ref.gmm_log_density, gmm_cases(far=True),
-                                   log_density_tolerance, unstable_hint=UNSTABLE)
-responsibilities_value = comparison("responsibilities", ref.responsibilities, gmm_cases(),
-                                    probability_tolerance, unstable_hint=UNSTABLE)
+log_density_value = comparison("gmm_log_density", ref.gmm_log_density,
+                               cases("gmm_log_density"), log_density_tolerance,
+                               unstable_hint=UNSTABLE)
+log_density_stability = comparison("gmm_log_density", ref.gmm_log_density,
+                                   cases("gmm_log_density", "far"), log_density_tolerance,
+                                   unstable_hint=UNSTABLE)
+responsibilities_value = comparison("responsibilities", ref.responsibilities,
+                                    cases("responsibilities"), probability_tolerance,
+                                    unstable_hint=UNSTABLE)
 responsibilities_stability = comparison("responsibilities", ref.responsibilities,
-                                        gmm_cases(far=True), probability_tolerance,
+                                        cases("responsibilities", "far"), probability_tolerance,
                                         unstable_hint=UNSTABLE)
-em_step_value = comparison("em_step", ref.em_step, em_cases(), _em_tolerance)
+em_step_value = comparison("em_step", ref.em_step, cases("em_step"), _em_tolerance)
 fit_value = comparison(
-    "fit_gmm_em", ref.fit_gmm_em, em_cases(with_iterations=True),
+    "fit_gmm_em", ref.fit_gmm_em, cases("fit_gmm_em"),
     lambda case: _em_tolerance({"x": case["x"]}), max_examples=30)

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 from hypothesis import given
-from hypothesis import strategies as st
 
 from autograder.checks.hidden.common import comparison
-from autograder.checks.strategies import as_tensor, kde_cases, points
+from autograder.checks.strategies import cases
 from autograder.engine.checks import check
 from autograder.engine.compare import Tolerance, expect_close, float32_tolerance
 from reference import kde as ref
@@ -20,22 +19,15 @@ def kde_tolerance(case) -> Tolerance:
     return float32_tolerance((1 + 2 * spread) ** 2 / case["sigma"] + len(case["x_train"]))
 
 
-kde_value = comparison("kde_log_density", ref.kde_log_density, kde_cases(), kde_tolerance,
-                       unstable_hint=UNSTABLE)
-kde_stability = comparison("kde_log_density", ref.kde_log_density, kde_cases(far=True),
-                           kde_tolerance, unstable_hint=UNSTABLE)
-
-
-@st.composite
-def selection_cases(draw):
-    train, validation = (as_tensor(draw(points(draw(st.integers(2, 15)), 10.0))) for _ in "tv")
-    sigmas = draw(st.lists(st.sampled_from([0.05, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0]),
-                           min_size=1, max_size=5))
-    return {"x_train": train, "x_val": validation, "sigmas": sigmas}
+kde_value = comparison("kde_log_density", ref.kde_log_density, cases("kde_log_density"),
+                       kde_tolerance, unstable_hint=UNSTABLE)
+kde_stability = comparison("kde_log_density", ref.kde_log_density,
+                           cases("kde_log_density", "far"), kde_tolerance,
+                           unstable_hint=UNSTABLE)
 
 
 @check(max_examples=30)
-@given(case=selection_cases())
+@given(case=cases("select_kde_sigma"))
 def selection_value(student, case):
     """The best sigma; where float32 cannot tell candidates apart, any of them is right."""
     scores = np.array([float(ref.kde_log_density(case["x_val"], case["x_train"], s).mean())

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from autograder.checks.hidden.common import comparison
-from autograder.checks.strategies import linear_cases
+from autograder.checks.strategies import cases
 from autograder.engine.compare import float32_tolerance
 from reference import linear_models as ref
 
@@ -13,7 +13,8 @@ def _tolerance(case):
 
 
 linear_regression_value = comparison("linear_regression_grad", ref.linear_regression_grad,
-                                     linear_cases(), _tolerance)
-perceptron_value = comparison("perceptron_grad", ref.perceptron_grad, linear_cases(), _tolerance)
+                                     cases("linear_regression_grad"), _tolerance)
+perceptron_value = comparison("perceptron_grad", ref.perceptron_grad, cases("perceptron_grad"),
+                              _tolerance)
 logistic_value = comparison("logistic_regression_grad", ref.logistic_regression_grad,
-                            linear_cases(), _tolerance)
+                            cases("logistic_regression_grad"), _tolerance)

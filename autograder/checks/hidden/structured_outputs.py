@@ -2,28 +2,25 @@
 from __future__ import annotations
 
 from hypothesis import given
-from hypothesis import strategies as st
 
 from autograder.checks.hidden.common import comparison
-from autograder.checks.public.structured_outputs import tagged_sequences
+from autograder.checks.strategies import cases
 from autograder.engine.checks import check
-from autograder.engine.compare import float32_tolerance
 from autograder.engine.outcomes import Mismatch
+from autograder.engine.compare import float32_tolerance
 from reference import structured_outputs as ref
 
-sequence_nll_value = comparison("sequence_nll", ref.sequence_nll, tagged_sequences(),
+sequence_nll_value = comparison("sequence_nll", ref.sequence_nll, cases("sequence_nll"),
                                 lambda case: float32_tolerance(10.0 * len(case["tags"])))
 
 
 @check(max_examples=30)
-@given(vocab=st.integers(1, 30), tags=st.integers(1, 70), length=st.integers(1, 40))
-def counts_are_exact(student, vocab, tags, length):
+@given(case=cases("count_pairs"))
+def counts_are_exact(student, case):
     """Exact Python ints, however large (27**40 has 58 digits: a float is not enough)."""
-    for function, inputs, expected in (
-            ("count_pairs", {"vocab_size": vocab, "n_tags": tags, "length": length},
-             ref.count_pairs(vocab, tags, length)),
-            ("count_lookups", {"n_tags": tags, "length": length},
-             ref.count_lookups(tags, length))):
+    lookups = {"n_tags": case["n_tags"], "length": case["length"]}
+    for function, inputs, expected in (("count_pairs", case, ref.count_pairs(**case)),
+                                       ("count_lookups", lookups, ref.count_lookups(**lookups))):
         got = student.call(function, **inputs)
         if not isinstance(got, int) or got != expected:
             raise Mismatch(function, inputs, got, expected, problem="is not the exact count"
