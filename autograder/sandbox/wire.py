@@ -110,26 +110,18 @@ def decode(frame: bytes, from_array=None):
         raise WireError("frame nested too deeply") from None
 
 
-def write_frame(fd: int, frame: bytes, wait=None) -> None:
-    """Write all of ``frame``; ``wait(fd)`` runs before each write (a deadline, on a
-    non-blocking descriptor)."""
+def write_frame(fd: int, frame: bytes) -> None:
+    """Write all of ``frame``. (The trusted side bounds it by a deadline from outside: each
+    exchange runs in a thread that is abandoned, and its worker killed, when time is up.)"""
     view = memoryview(frame)
     while view:
-        if wait is not None:
-            wait(fd)
-        try:
-            written = os.write(fd, view)
-        except BlockingIOError:
-            continue
-        view = view[written:]
+        view = view[os.write(fd, view):]
 
 
-def read_exactly(fd: int, size: int, wait=None) -> bytes:
-    """Read ``size`` bytes; ``wait(fd)`` runs before each read and may raise (a deadline)."""
+def read_exactly(fd: int, size: int) -> bytes:
+    """Read ``size`` bytes."""
     chunks = []
     while size:
-        if wait is not None:
-            wait(fd)
         chunk = os.read(fd, min(size, 1 << 20))
         if not chunk:
             raise WireError("the peer closed the channel")
@@ -138,9 +130,9 @@ def read_exactly(fd: int, size: int, wait=None) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(fd: int, wait=None) -> bytes:
-    header = read_exactly(fd, _HEADER.size, wait)
+def read_frame(fd: int) -> bytes:
+    header = read_exactly(fd, _HEADER.size)
     text_length, blob_length = _HEADER.unpack(header)
     if text_length + blob_length > MAX_FRAME_BYTES or text_length > MAX_JSON_BYTES:
         raise WireError(f"frame of {text_length} + {blob_length} bytes exceeds the limits")
-    return header + read_exactly(fd, text_length + blob_length, wait)
+    return header + read_exactly(fd, text_length + blob_length)
