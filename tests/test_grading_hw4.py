@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from autograder.engine.grading import NOT_GRADED
 from reference.mistakes import all_mistakes, mistakes_for
 from tests.support import (ROOT, assert_full_marks, assert_mistakes_cost_exactly,
                            assert_not_implemented_everywhere, grade_folder, only_questions,
@@ -106,11 +107,11 @@ def test_every_mistake_message_is_specific():
 
 
 def test_missing_file_costs_every_part_with_a_clear_message(tmp_path, hw4):
-    (tmp_path / "hw4.py").write_text("x = 1\n")
+    (tmp_path / "hw4.md").write_text("x = 1\n")  # no Python file: nothing could be it
     result = grade_folder(tmp_path, hw4)
     assert result.score == 0
-    assert all("hw4_theory.py was not found" in p.feedback and "hw4.py" in p.feedback
-               for p in result.parts)
+    assert "hw4_theory.py was not found" in result.file_note and "hw4.md" in result.file_note
+    assert all(p.feedback == NOT_GRADED for p in result.parts)  # said once, at the top
 
 
 def test_wrong_signature_is_shown(tmp_path, hw4):

@@ -6,6 +6,7 @@ job (``results``, ``report``). Nothing here depends on a particular homework.
 """
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ class GradingResult:
     submission: Path | None
     parts: list[PartResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    file_note: str = ""  # which file was graded, or why none was (shown first)
     execution_time: float = 0.0
 
     @property
@@ -56,20 +58,66 @@ class GradingResult:
         return sum(part.part.points for part in self.parts if part.ran)
 
 
-def find_submission(folder: Path, filename: str) -> Path | None:
-    """The submitted file: at the top of ``folder`` or, failing that, the first one below it."""
+# Folders and files that are never what a student meant to submit: macOS's resource forks,
+# Jupyter's checkpoints, caches. Skipped, or ``VI-checkpoint.ipynb`` would be a candidate.
+IGNORED_FOLDERS = frozenset({"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"})
+SOURCE_SUFFIXES = (".py", ".ipynb")
+# A copy's mark that browsers and file managers add: "VI (1)", "VI copy", "VI - Copy", "VI 2".
+COPY_MARK = re.compile(r"(\s*\(\d+\)|\s*-?\s*copy(\s*\d+)?|\s+\d+)$", re.IGNORECASE)
+NOT_GRADED = "Not graded: there is no file to grade (the reason is at the top)."
+LISTED = 10
+
+
+@dataclass(frozen=True)
+class Found:
+    """The file of a submission to grade, and a one-line note when it is not named as
+    expected (which file was taken, or why none was)."""
+    path: Path | None
+    note: str = ""
+
+
+def find_submission(folder: Path, names: tuple[str, ...]) -> Found:
+    """The file to grade in ``folder``, named as students name it. ``names`` are the expected
+    names, the preferred first. In order: a file named exactly so (at the top, else the first
+    below); else the only file named so up to case, a copy's mark ("VI (1).py"), an added
+    ".txt" or the other of .py and .ipynb; else the only .py or .ipynb file. Several
+    candidates at a step are refused with their list, never guessed between."""
     folder = Path(folder)
-    direct = folder / filename
-    if direct.is_file():
-        return direct
-    found = sorted(path for path in folder.rglob(filename) if path.is_file())
-    return found[0] if found else None
+    files = [path for path in sorted(folder.rglob("*")) if path.is_file()
+             and not path.name.startswith(".")
+             and not IGNORED_FOLDERS & set(path.relative_to(folder).parts)]
+    for name in names:
+        exact = [path for path in files if path.name == name]
+        if exact:
+            return Found(min(exact, key=lambda path: len(path.parts)))
+    expected = names[0]
+    stems = {Path(name).stem.lower() for name in names}
+    close = [path for path in files if _stem_and_suffix(path.name)[0] in stems]
+    sources = [path for path in files if path.suffix in SOURCE_SUFFIXES]
+    for candidates in (close, sources):
+        shown = [str(path.relative_to(folder)) for path in candidates]
+        if len(candidates) == 1:
+            return Found(candidates[0], f"Note: graded {shown[0]} as your {expected}; "
+                                        f"please name it {expected} next time.")
+        if candidates:
+            return Found(None, f"Not graded: {len(shown)} files could be your {expected} ("
+                               f"{', '.join(shown[:LISTED])}{', ...' * (len(shown) > LISTED)}). "
+                               f"Submit only one, named {expected}.")
+    listing = ", ".join(path.name for path in files[:LISTED]) or "no files"
+    return Found(None, f"Not graded: {expected} was not found in your submission (it holds "
+                       f"{listing}).")
 
 
-def _missing_file_feedback(folder: Path, filename: str) -> str:
-    present = sorted(path.name for path in Path(folder).rglob("*") if path.is_file())[:10]
-    listing = ", ".join(present) if present else "no files"
-    return f"{filename} was not found in your submission (it holds {listing})."
+def _stem_and_suffix(name: str) -> tuple[str | None, str | None]:
+    """A file name as (stem without a copy's mark, lowercase; .py or .ipynb), or (None, None)
+    for a file that is not Python source. "VI.py.txt" is Python source (an editor's doing)."""
+    name = name.lower()
+    if name.endswith(".py.txt"):
+        name = name[:-len(".txt")]
+    path = Path(name)
+    if path.suffix not in SOURCE_SUFFIXES:
+        return None, None
+    return COPY_MARK.sub("", path.stem), path.suffix
 
 
 def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = False,
@@ -82,19 +130,22 @@ def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = F
     # The grader's own tensors are small; more threads would only contend with the worker
     # for Gradescope's half a vCPU.
     torch.set_num_threads(1)
-    path = next(filter(None, (find_submission(submission_dir, name) for name in
-                              (assignment.submission, *assignment.alternatives))), None)
-    result = GradingResult(assignment, path)
+    found = find_submission(submission_dir, (assignment.submission, *assignment.alternatives))
+    path = found.path
+    result = GradingResult(assignment, path, file_note=found.note)
     if path is None:
-        feedback = _missing_file_feedback(submission_dir, assignment.submission)
-        result.parts = [PartResult(q, p, 0.0, feedback) for q in assignment.questions for p in q.parts]
+        result.parts = [PartResult(q, p, 0.0, NOT_GRADED)
+                        for q in assignment.questions for p in q.parts]
         result.execution_time = time.monotonic() - started
         return result
     # The student's check protects nothing secret: it runs portably, with the student's own
     # interpreter and packages, on any machine.
     sandbox = Sandbox(assignment.worker_limits, mode="portable" if public_only else None)
-    with WorkerClient(path, module=path.stem, sandbox=sandbox,
-                      load_mode=assignment.load_mode) as client:
+    # Loaded under the expected module name whatever the file is called; a notebook handed
+    # in for a .py is read by its definitions, as notebooks are.
+    load_mode = "definitions" if _stem_and_suffix(path.name)[1] == ".ipynb" else assignment.load_mode
+    with WorkerClient(path, module=Path(assignment.submission).stem, sandbox=sandbox,
+                      load_mode=load_mode) as client:
         for question in assignment.questions:
             parts = [_grade_part(assignment, question, part, client, public_only, reveal)
                      for part in question.parts]

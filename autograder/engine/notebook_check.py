@@ -101,7 +101,8 @@ def html_report(result, text: str, graded: str) -> str:
                      ("question", "part", "points", "status", "feedback"))
     return (f"<div><b>{html.escape(result.assignment.title)}</b>: public checks of "
             f"{html.escape(graded)}"
-            f'<table style="text-align:left"><tr>{header}</tr>{"".join(rows)}</table>'
+            + (f"<p>{html.escape(result.file_note)}</p>" if result.file_note else "")
+            + f'<table style="text-align:left"><tr>{header}</tr>{"".join(rows)}</table>'
             f"<p><b>{html.escape(total)}</b></p>{notes}</div>")
 
 

@@ -10,7 +10,8 @@ WIDTH = 96
 
 def render(result: GradingResult, *, public_only: bool = False) -> str:
     assignment = result.assignment
-    lines = [f"{assignment.title}", f"submission: {result.submission or '(not found)'}", ""]
+    lines = [f"{assignment.title}", f"submission: {result.submission or '(not found)'}",
+             *filter(None, [result.file_note]), ""]
     current = None
     for part in result.parts:
         if part.question is not current:

@@ -37,7 +37,8 @@ def gradescope_results(result: GradingResult) -> dict:
         }
         for part in result.parts
     ]
-    summary = [f"{result.assignment.title}: {_points(result.score):g} / "
+    summary = [*filter(None, [result.file_note]),  # which file was graded, or why none was
+               f"{result.assignment.title}: {_points(result.score):g} / "
                f"{_points(result.assignment.points):g} points."]
     summary.extend(result.notes)
     return {

@@ -19,6 +19,7 @@ input nor raw output can disturb the protocol.
 """
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import inspect
 import io
@@ -175,7 +176,10 @@ class Worker:
             sys.modules[request["module"]] = module
             problems = loader.load_definitions(request["path"], vars(module))
         else:
-            spec = importlib.util.spec_from_file_location(request["module"], request["path"])
+            # Whatever the file's name ends with ("VI.py.txt" too), it is Python source.
+            spec = importlib.util.spec_from_file_location(
+                request["module"], request["path"],
+                loader=importlib.machinery.SourceFileLoader(request["module"], request["path"]))
             module = importlib.util.module_from_spec(spec)
             sys.modules[request["module"]] = module
             spec.loader.exec_module(module)
