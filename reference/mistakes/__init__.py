@@ -7,17 +7,16 @@ the check, or else the one closest to it on the input reported. Where variants c
 every input a check tried, the one registered first is named, so a variant whose description
 holds for the others there (an overflow, where all of them overflow) comes first. The
 project's tests turn each variant into a submission and prove it is caught and recognised.
+
+Every module of this package is loaded (found by scanning it, never from a list to keep up to
+date), so a file of mistakes added here is recognised without registering it anywhere else.
 """
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import Callable
-
-TOPICS = ("energy_models", "contrastive_losses", "gmm", "kde", "importance_sampling",
-          "variational_inference", "structured_prediction", "ebm_losses",
-          "linear_models", "latent_variables")
-
 
 @dataclass(frozen=True)
 class Mistake:
@@ -41,8 +40,13 @@ def mistake(function: str, description: str):
     return register
 
 
+def topics() -> list[str]:
+    """The modules of this package, one per topic of the reference."""
+    return sorted(module.name for module in pkgutil.iter_modules(__path__))
+
+
 def _load_all() -> None:
-    for topic in TOPICS:
+    for topic in topics():
         importlib.import_module(f"{__name__}.{topic}")
 
 
