@@ -134,7 +134,7 @@ def _run_all(assignment: Assignment, pending: list[Submission], out: Path, finge
                 for stale in (folder / "grading.json", *folder.glob(".results-*")):
                     stale.unlink(missing_ok=True)  # a stopped grading's unfinished writes
                 process = context.Process(target=_grade_one, args=(
-                    assignment.name, submission.folder, folder, fingerprints[submission.id]))
+                    assignment, submission.folder, folder, fingerprints[submission.id]))
                 with _signals_held():  # a Ctrl-C now must not miss the grading it starts
                     process.start()
                     running[process.sentinel] = (process, submission, time.monotonic())
@@ -195,17 +195,17 @@ def _settle(process, submission: Submission, out: Path, fingerprints: dict) -> b
     return _unfinished(record)
 
 
-def _grade_one(assignment_name: str, submission: Path, folder: Path, fingerprint: str) -> None:
+def _grade_one(assignment: Assignment, submission: Path, folder: Path, fingerprint: str) -> None:
     """Runs in a process of its own: results.json first, then grading.json, which marks the
-    grading as finished."""
+    grading as finished. The assignment travels whole, so that a caller may grade a selection
+    of its parts (bench/mutation.py grades a mutant on the parts that call its function)."""
     log = os.open(folder / "grading.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
     signal.signal(signal.SIGTERM, _stop_now)
     _die_with_parent()
     try:
-        result = results.grade_and_write(load_assignment(assignment_name), submission,
-                                         folder / "results.json")
+        result = results.grade_and_write(assignment, submission, folder / "results.json")
     except Exception as error:  # noqa: BLE001 - recorded, and retried by the next run
         traceback.print_exc()
         _write_failure(folder, fingerprint, GRADER_ERROR, f"{type(error).__name__}: {error}")
