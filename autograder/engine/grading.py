@@ -16,7 +16,8 @@ import torch
 
 from autograder.engine.checks import CheckOutcome, load_check, run_check
 from autograder.engine.config import Assignment, Part, Question
-from autograder.engine.isolation import Sandbox
+from autograder.engine.isolation import GraderEnvironmentError, Sandbox
+from autograder.engine.leaderboard import measure
 from autograder.engine.student import Student
 from autograder.engine.worker_client import WorkerClient
 
@@ -30,10 +31,11 @@ class PartResult:
     score: float
     feedback: str
     output: str = ""
-    ran: bool = True  # False for hidden parts where the hidden tests are not installed
+    ran: bool = True  # False for hidden parts in the student's check (not installed there)
     mistakes: tuple[str, ...] = ()  # known mistakes recognised in a wrong answer
     calls: int = 0  # calls of the student's code this part made
     last_call: dict | None = None  # function, inputs, received (and expected, if compared)
+    internal_error: str | None = None  # the grader's own failure in this part: its traceback
 
     @property
     def passed(self) -> bool:
@@ -46,6 +48,7 @@ class GradingResult:
     submission: Path | None
     parts: list[PartResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    leaderboard: list[dict] = field(default_factory=list)  # Gradescope's entries, if enabled
     file_note: str = ""  # which file was graded, or why none was (shown first)
     execution_time: float = 0.0
 
@@ -154,10 +157,18 @@ def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = F
                 # A question that failed may have left the channel out of turn (threads
                 # answering for the worker): such a worker is replaced before the next one.
                 client.check_health()
+        board = assignment.leaderboard
+        if board is not None and board.enabled and not public_only:
+            result.leaderboard = measure(assignment, _student(assignment, client))
         if client.load_output:
             result.notes.append(f"Your file printed while loading:\n{client.load_output}")
     result.execution_time = time.monotonic() - started
     return result
+
+
+def _student(assignment: Assignment, client: WorkerClient) -> Student:
+    return Student(client, assignment.submission, assignment.call_time_limit,
+                   assignment.part_time_limit)
 
 
 def _grade_part(assignment: Assignment, question: Question, part: Part, client: WorkerClient,
@@ -166,12 +177,13 @@ def _grade_part(assignment: Assignment, question: Question, part: Part, client: 
         return PartResult(question, part, 0.0, HIDDEN_NOT_HERE, ran=False)
     try:
         check = load_check(part.check)
-    except ModuleNotFoundError:
-        if part.public:
-            raise
-        return PartResult(question, part, 0.0, HIDDEN_NOT_HERE, ran=False)
-    student = Student(client, assignment.submission, assignment.call_time_limit,
-                      assignment.part_time_limit)
+    except (ImportError, LookupError) as error:
+        # Only the student's check leaves the hidden parts out (above). In a full grading a
+        # check that cannot be loaded is the grader's failure: no one may be scored on it.
+        raise GraderEnvironmentError(
+            f"the check {part.check} (question {question.number}) cannot be loaded: {error}. "
+            "The autograder is incomplete; run `python3 -m autograder validate`.") from error
+    student = _student(assignment, client)
     outcome: CheckOutcome = run_check(check, student, show_inputs=True,
                                       show_expected=reveal or part.visibility == "visible")
     if outcome.internal_error:
@@ -180,4 +192,5 @@ def _grade_part(assignment: Assignment, question: Question, part: Part, client: 
     output = student.output if shows_output else ""
     return PartResult(question, part, part.points if outcome.passed else 0.0,
                       outcome.feedback, output, mistakes=outcome.mistakes,
-                      calls=student.calls, last_call=student.last_call)
+                      calls=student.calls, last_call=student.last_call,
+                      internal_error=outcome.internal_error)

@@ -49,7 +49,7 @@ def gradescope_results(result: GradingResult) -> dict:
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
-        "leaderboard": [],
+        "leaderboard": result.leaderboard,
     }
 
 
