@@ -35,6 +35,11 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SANDBOX_DIR = PROJECT_ROOT / "autograder" / "sandbox"
+# What a worker must not read (the reference, hidden checks, configuration): the project's
+# folder; or, where the package is installed (pip install .) into a site-packages that torch
+# and NumPy share, which the worker must read, its two packages alone.
+SECRET = ((PROJECT_ROOT / "autograder", PROJECT_ROOT / "reference")
+          if PROJECT_ROOT.name in ("site-packages", "dist-packages") else (PROJECT_ROOT,))
 SANDBOX_FILES = ("launcher.py", "worker.py", "wire.py", "builders.py", "loader.py")
 ROOT_SCRATCH_BASE = Path("/var/lib/autograder-sandbox")
 BASE_UID = 61000
@@ -232,7 +237,7 @@ class Sandbox:
                 raise GraderEnvironmentError(
                     f"the sandbox's worker user cannot run {sys.executable}: {blocked[0]} is "
                     "not traversable by others; run setup.sh as root first")
-            protect(PROJECT_ROOT, *protected)
+            protect(*SECRET, *protected)
             ROOT_SCRATCH_BASE.mkdir(mode=0o711, parents=True, exist_ok=True)
             self.uid = self.gid = BASE_UID + self._take_slot()
             base = ROOT_SCRATCH_BASE
