@@ -4,6 +4,7 @@ template scores 0; each known mistake loses exactly the parts written below."""
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 
 import pytest
 
@@ -94,6 +95,17 @@ WRONG_TRAINING = {
                     (-path_cross_entropy(pm, path)).backward()  # pushes the path's energy up
                     optimizer.step()
     """, "does not train the model"),
+    "trains through a detached cross-entropy matrix": ("2.train2", """
+        def train_ebm_model(model, num_epochs, train_loader, criterion, optimizer):
+            for _ in range(num_epochs):
+                for images, targets in train_loader:
+                    energies = model(images)
+                    ce = build_ce_matrix(energies, targets).detach()  # cut from the graph
+                    _, path, _ = find_path(build_path_matrix(energies, targets)[0].detach())
+                    optimizer.zero_grad()
+                    path_cross_entropy(ce[0], path).backward()
+                    optimizer.step()
+    """, "computes a loss cut from the autograd graph"),
 }
 
 
@@ -205,3 +217,106 @@ def test_constant_answers_earn_nothing(tmp_path, impl):
     (tmp_path / "hw4_impl.py").write_text(CONSTANT_ANSWERS)
     result = grade_folder(tmp_path, impl)
     assert result.score == 0, [(p.part.check, p.score) for p in result.parts if p.score]
+
+
+# Code written for the notebook's own data: the course notebook's dataset drops the channel
+# (its loaders yield images (B, 32, W)), so students add it themselves, in the network or in
+# the loop; others follow the contract's (B, 1, 32, W) to the letter. Each scores full marks.
+NOTEBOOK_LAYOUTS = {
+    "a network that adds the channel itself": ("2.model", """
+        class SimpleNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.window = nn.Conv2d(1, 8, kernel_size=(32, 18), stride=(1, 2))
+                self.classes = nn.Linear(8, 27)
+
+            def forward(self, x):
+                h = torch.relu(self.window(x.unsqueeze(1)))  # (B, 32, W) from the loader
+                return self.classes(h.squeeze(2).transpose(1, 2))
+    """),
+    "a network with padding, two windows at W = 18": ("2.model", """
+        class SimpleNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.window = nn.Conv2d(1, 27, kernel_size=(32, 16), stride=(1, 3),
+                                        padding=(0, 2))
+
+            def forward(self, x):
+                return self.window(x).flatten(2).transpose(1, 2)
+    """),
+    "a character loop that adds the channel": ("2.train1", """
+        from tqdm.notebook import tqdm
+        import matplotlib.pyplot as plt
+
+        def train_model(model, epochs, dataloader, criterion, optimizer):
+            losses = []
+            for epoch in tqdm(range(epochs)):
+                for images, labels in dataloader:
+                    optimizer.zero_grad()
+                    loss = criterion(model(images.unsqueeze(1).cuda())[:, 0, :], labels.cuda())
+                    loss.backward()
+                    optimizer.step()
+                    losses.append(loss.item())
+            plt.plot(losses)
+            plt.show()
+    """),
+    "a character loop that reads four dimensions": ("2.train1", """
+        def train_model(model, epochs, dataloader, criterion, optimizer):
+            for _ in range(epochs):
+                for images, labels in dataloader:
+                    batch, channels, height, width = images.shape
+                    optimizer.zero_grad()
+                    criterion(model(images)[:, 0, :], labels).backward()
+                    optimizer.step()
+    """),
+    "a word loop that adds the channel, with a progress bar": ("2.train2", """
+        from tqdm import tqdm
+
+        def train_ebm_model(model, num_epochs, train_loader, criterion, optimizer):
+            pbar = tqdm(range(num_epochs))
+            for epoch in pbar:
+                for samples, targets in train_loader:
+                    energies = model(samples[:, None].cuda())
+                    ce = build_ce_matrix(energies, targets)
+                    pm = build_path_matrix(energies, targets)
+                    loss = 0
+                    for b in range(samples.shape[0]):
+                        free_energy, path, dp = find_path(pm[b].detach())
+                        loss = loss + path_cross_entropy(ce[b], path)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    pbar.set_postfix({"train_loss": loss.item()})
+    """),
+}
+
+
+@pytest.mark.parametrize("style", list(NOTEBOOK_LAYOUTS))
+def test_code_written_for_either_layout_of_the_notebooks_data_scores_full_marks(
+        tmp_path, impl, style):
+    question, code = NOTEBOOK_LAYOUTS[style]
+    folder = reference_submission(tmp_path, impl, extra_code="import torch\nfrom torch import nn\n"
+                                  + textwrap.dedent(code))
+    result = grade_folder(folder, only_questions(impl, [question]))
+    assert [part.feedback for part in result.parts if not part.passed] == []
+
+
+def test_a_missing_optional_import_costs_only_the_functions_that_use_it(tmp_path, impl):
+    folder = reference_submission(tmp_path, impl, extra_code="""
+        import gtn  # installed in the student's Colab, not on the grader
+        from PIL import Image, ImageDraw, ImageFont
+
+        def indices_to_str(indices):
+            return gtn.viterbi_path(indices)
+
+        def transform_word(s):
+            return torch.tensor([value for letter in s for value in (ord(letter) - 97, 26)])
+    """)
+    result = grade_folder(folder, only_questions(impl, ["2.word", "2.decode", "2.pe"]))
+    failing = {part.part.check: part.feedback for part in result.parts if not part.passed}
+    assert set(failing) == {"public.structured_prediction.decoding_reads_a_stretched_word",
+                            "hidden.structured_prediction.decode_value"}
+    for feedback in failing.values():
+        assert "'indices_to_str' raised ModuleNotFoundError: module gtn is not available on " \
+               "the grader (imported in cell 4, line " in feedback, feedback
+        assert "global" not in feedback

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -137,7 +138,8 @@ def test_a_notebook_written_like_a_students_grades_in_seconds(tmp_path, hw4):
             assert not part.passed
             assert "'nll_loss' is not defined in hw4_theory.ipynb" in part.feedback
             assert "cell 7 has a syntax error (line 1)" in part.feedback
-            assert "cell 2, line 5: ModuleNotFoundError" in part.feedback  # google.colab
+            # google.colab cannot be imported, but no graded function uses it
+            assert "colab" not in part.feedback
 
 
 GIBBS = ("def gibbs_distribution(energies, beta):\n"
@@ -182,3 +184,107 @@ def test_module_level_devices_naming_a_missing_gpu_run_on_the_cpu(tmp_path, hw4)
         NLL_GRAD.format(device="gpu"),
     ])
     assert [part.feedback for part in result.parts if not part.passed] == []
+
+
+IMPORTS_BESIDE_DEFINITIONS = """\
+import torch
+from tqdm import tqdm
+import gtn
+from tqdm.not_a_module import tqdm
+from torchvision.not_a_module import transforms, utils as vutils
+from google.colab import drive
+
+def uses_gtn():
+    return gtn.Graph()
+
+def uses_transforms(image):
+    return transforms.ToTensor()(image)
+
+class UsesVutils(vutils.Dataset):
+    pass
+
+def plain(x):
+    return torch.as_tensor(x) + 1
+"""
+
+
+def test_an_import_that_fails_keeps_every_definition_and_names_its_module_when_used(tmp_path):
+    namespace: dict = {}
+    problems = load_definitions(str(write_notebook(tmp_path / "n.ipynb", [
+        IMPORTS_BESIDE_DEFINITIONS])), namespace)
+    assert namespace["plain"](1) == 2
+    for call, module, line in [(namespace["uses_gtn"], "gtn", 3),
+                               (lambda: namespace["uses_transforms"](None),
+                                "torchvision.not_a_module", 5)]:
+        with pytest.raises(ModuleNotFoundError) as error:
+            call()
+        assert str(error.value) == (f"module {module} is not available on the grader "
+                                    f"(imported in cell 2, line {line})")
+    # a class built on the missing module is the only definition lost, and says why
+    assert problems == ["cell 2, line 14: ModuleNotFoundError: module torchvision.not_a_module "
+                        "is not available on the grader (imported in cell 2, line 5)"]
+    assert "UsesVutils" not in namespace
+    # a name an earlier import bound keeps it; a name only the failed import binds is there
+    import tqdm
+
+    assert namespace["tqdm"] is tqdm.tqdm
+    assert "not available" in repr(namespace["drive"])
+
+
+STAND_INS_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import loader
+loader.install_stand_ins()
+import numpy, torch, tqdm, tqdm.std  # as in the worker: its runtime, and the real tqdm
+before = set(sys.modules)
+import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib import patches
+from IPython.display import clear_output, display
+import ipywidgets
+from tqdm.notebook import tqdm as notebook_tqdm, trange
+loaded = sorted(set(sys.modules) - before)
+
+def train(epochs):
+    losses = []
+    bar = notebook_tqdm(range(epochs), desc="training")
+    for epoch in bar:
+        losses.append(1.0 / (epoch + 1))
+        bar.set_postfix({"loss": losses[-1]})
+        clear_output(wait=True)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3))
+        left.plot(losses)
+        right.imshow([[0, 1]])
+        for ax in plt.subplots(nrows=2, ncols=3)[1].flat:
+            ax.axis("off")
+        plt.title(f"epoch {epoch}")
+        plt.show()
+        display(fig)
+    with plt.style.context("ggplot"):
+        plt.figure().add_subplot(111).add_patch(patches.Rectangle((0, 0), 1, 1))
+    for _ in trange(2):
+        pass
+    return losses
+
+print(train(3))
+print(loaded)
+"""
+
+
+def test_plots_widgets_and_notebook_progress_bars_run_on_stand_ins_that_load_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    from autograder.sandbox import loader
+
+    sandbox = str(Path(loader.__file__).parent)
+    ran = subprocess.run([sys.executable, "-c", STAND_INS_SCRIPT, sandbox],
+                         capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    losses, loaded = ran.stdout.splitlines()
+    assert losses == str([1.0, 0.5, 1 / 3])
+    # nothing but the stand-ins themselves was imported: no plotting, widget or shell code
+    assert eval(loaded) == ["IPython", "IPython.display", "ipywidgets", "matplotlib",
+                            "matplotlib.pyplot", "tqdm.notebook"]
+    assert ran.stderr == ""  # the progress bars are silent

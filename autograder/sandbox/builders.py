@@ -56,7 +56,9 @@ def _leaf(values):
 
 class WindowNet(nn.Module):
     """The grader's own sliding-window network for the OCR notebook's training loops:
-    x (B, 1, 32, W) -> energies (B, (W - 18) // 4 + 1, 27), seeded."""
+    x (B, 1, 32, W) -> energies (B, (W - 18) // 4 + 1, 27), seeded. It also reads x of shape
+    (B, 32, W), as the course notebook's loaders yield images, so that a loop that adds the
+    channel itself and a loop that passes the batch on as it comes both train it."""
 
     def __init__(self, seed: int = 0, channels: int = 16):
         super().__init__()
@@ -65,6 +67,8 @@ class WindowNet(nn.Module):
         self.classes = nn.Conv2d(channels, 27, kernel_size=1)
 
     def forward(self, x):
+        if x.dim() == 3:
+            x = x.unsqueeze(1)
         return self.classes(torch.relu(self.window(x))).squeeze(2).transpose(1, 2)
 
 
@@ -74,13 +78,21 @@ def _glyphs(seed: int = 0) -> torch.Tensor:
     return (torch.rand(27, 32, 18, generator=generator) > 0.5).float()
 
 
-def _character_loader(n: int, seed: int = 0, batch_size: int = 8):
-    """Single characters: a class's glyph plus noise, with its label, in batches."""
+def _loader(images: torch.Tensor, labels: torch.Tensor, channel: bool, batch_size: int = 1):
+    """A DataLoader over (image, label) pairs, images float32 of shape (32, W), or (1, 32, W)
+    where ``channel``: batches (B, 32, W) as the course notebook's loaders yield them (its
+    dataset drops the channel), or (B, 1, 32, W) as the contract writes SimpleNet's input."""
+    images = images.float()
+    dataset = torch.utils.data.TensorDataset(images.unsqueeze(1) if channel else images, labels)
+    return torch.utils.data.DataLoader(dataset, batch_size=int(batch_size), shuffle=False)
+
+
+def _character_loader(n: int, seed: int = 0, batch_size: int = 8, channel: bool = False):
+    """Single characters: a class's glyph plus noise, with its label (long), in batches."""
     generator = torch.Generator().manual_seed(int(seed) + 1)
     labels = torch.randint(0, 26, (int(n),), generator=generator)
     images = _glyphs(seed)[labels] + 0.1 * torch.randn(int(n), 32, 18, generator=generator)
-    dataset = torch.utils.data.TensorDataset(images.unsqueeze(1), labels)
-    return torch.utils.data.DataLoader(dataset, batch_size=int(batch_size), shuffle=False)
+    return _loader(images, labels, channel, batch_size)
 
 
 def word_image(word: str, seed: int = 0) -> torch.Tensor:
@@ -89,14 +101,13 @@ def word_image(word: str, seed: int = 0) -> torch.Tensor:
     return torch.cat([glyphs[ord(letter) - ord("a")] for letter in word], dim=1)[None, None]
 
 
-def _word_loader(words, seed: int = 0):
-    """(image (1, 1, 32, W), targets (1, 2 len(word)) long) per word, as the notebook's."""
-    items = []
-    for word in words:
-        targets = torch.tensor([[value for letter in word
-                                 for value in (ord(letter) - ord("a"), 26)]], dtype=torch.long)
-        items.append((word_image(word, seed), targets))
-    return items
+def _word_loader(words, seed: int = 0, channel: bool = False):
+    """One word per batch, as the notebook's word loader yields them: its image and its
+    targets (1, 2 len(word)), long, each letter followed by 26. Words of one length."""
+    images = torch.cat([word_image(word, seed)[0] for word in words])
+    targets = torch.tensor([[value for letter in word for value in (ord(letter) - ord("a"), 26)]
+                            for word in words], dtype=torch.long)
+    return _loader(images, targets, channel)
 
 
 def _notebook_cross_entropy():

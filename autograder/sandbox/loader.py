@@ -6,7 +6,11 @@ that the last definition of a name wins, as in the notebook. Exactly these top-l
 statements are kept:
 
 - ``import`` and ``from ... import`` statements, but those of the grader's own package (the
-  student's check cell, ``from autograder import check``);
+  student's check cell, ``from autograder import check``), each run on its own. A module
+  that cannot be imported on the grader (``gtn``, ``google.colab``, a failing build) costs
+  nothing at load time: each name the import would bind (unless an earlier import bound it)
+  stands for the missing module, and any use of it raises ``ModuleNotFoundError("module X is
+  not available on the grader ...")``, so only a function that uses it fails, and says why;
 - ``def`` and ``class`` statements (with their decorators);
 - assignments (``=``, annotated) whose targets are plain names and whose value is built from
   literals, names, attributes, subscripts and operators, and calls only of functions of the
@@ -24,6 +28,11 @@ dropped whole, a cell magic that drops a cell holding definitions is named, and 
 statement that fails when run is skipped; each is reported by cell, so that a function they
 would have defined is reported missing with the reason.
 
+Plotting and widget libraries get inert stand-ins (``STAND_INS``): ``matplotlib`` and its
+submodules, ``IPython`` (``IPython.display``), ``ipywidgets`` and ``tqdm.notebook`` (the
+plain ``tqdm`` without its widget), so that a graded function that draws a plot or a progress
+bar runs, silently and at no cost; ``TQDM_DISABLE`` silences the real ``tqdm`` too.
+
 The grader has no GPU: ``.cuda()`` and ``.to("cuda")`` run on the CPU when there is none, and
 a kept constant naming a CUDA device (``device = "cuda"``, ``torch.device("cuda:0")``) names
 the CPU instead, so that functions creating tensors on ``device`` run.
@@ -31,9 +40,13 @@ the CPU instead, so that functions creating tensors on ``device`` run.
 from __future__ import annotations
 
 import ast
+import importlib.abc
+import importlib.machinery
 import json
+import os
 import re
 import sys
+import types
 
 PURE_MODULES = frozenset(["math", "numpy", "torch", "string", "itertools", "functools",
                           "operator", "collections", "re", "random"])
@@ -46,6 +59,105 @@ CUDA_DEVICE_NAME = re.compile(r"cuda(:\d+)?")
 # The grader's own package, which a notebook imports for the student's check cell
 # (``from autograder import check``): the grading needs nothing of it.
 GRADER_PACKAGE = "autograder"
+# Packages (with every submodule) that only draw or show: inert stand-ins replace them.
+INERT_PACKAGES = frozenset(["matplotlib", "IPython", "ipywidgets"])
+# tqdm's notebook bar needs ipywidgets; its stand-in is the plain bar.
+TQDM_NOTEBOOK = "tqdm.notebook"
+
+
+class Inert:
+    """A plot, a figure, a widget: every attribute, call and item is the same inert object,
+    it iterates over nothing and serves as a context manager, so drawing code runs through."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # introspection (copy, pickle, inspect) finds nothing
+            raise AttributeError(name)
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __getitem__(self, key):
+        return self
+
+    def __iter__(self):
+        return iter(())
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception):
+        return False
+
+
+INERT = Inert()
+
+
+def _subplots(nrows=1, ncols=1, *args, squeeze=True, **kwargs):
+    """A figure and its axes, as matplotlib lays them out (one, a row or a grid), so that
+    ``fig, (left, right) = plt.subplots(1, 2)`` and ``axes[0, 1]`` work."""
+    import numpy
+
+    axes = numpy.empty((int(nrows), int(ncols)), dtype=object)
+    for cell in numpy.ndindex(axes.shape):
+        axes[cell] = INERT
+    if squeeze:
+        axes = axes.item() if axes.size == 1 else axes.squeeze()
+    return INERT, axes
+
+
+class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports ``INERT_PACKAGES`` and ``tqdm.notebook`` as stand-ins, installed or not: an
+    empty module each, nothing loaded, so importing one costs no memory."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in INERT_PACKAGES or fullname == TQDM_NOTEBOOK:
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        return None  # the default module
+
+    def exec_module(self, module):
+        if module.__name__ == TQDM_NOTEBOOK:
+            from tqdm import std
+
+            module.tqdm = module.tqdm_notebook = std.tqdm
+            module.trange = module.tnrange = std.trange
+            return
+        module.subplots = _subplots
+        module.__getattr__ = lambda name: Inert.__getattr__(INERT, name)
+
+
+def install_stand_ins() -> None:
+    """Put the stand-ins first in the import system (once), and silence the real tqdm: a
+    progress bar would only fill the part's captured output. The worker calls it before it
+    loads a submission, a notebook or a .py file."""
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    if not any(isinstance(finder, StandIns) for finder in sys.meta_path):
+        sys.meta_path.insert(0, StandIns())
+
+
+class Unavailable:
+    """A name bound by an import that failed on the grader: any use raises
+    ModuleNotFoundError naming the module, so only the functions that use it fail."""
+
+    def __init__(self, module: str, where: str):
+        self._module = module
+        self._message = f"module {module} is not available on the grader (imported in {where})"
+
+    def _fail(self, *args, **kwargs):
+        raise ModuleNotFoundError(self._message, name=self._module)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # introspection (copy, pickle, inspect) finds nothing
+            raise AttributeError(name)
+        self._fail()
+
+    __call__ = __getitem__ = __iter__ = __enter__ = __exit__ = __mro_entries__ = _fail
+
+    def __repr__(self):
+        return f"<{self._message}>"
 
 
 def cells_of(path: str) -> list[tuple[str, str]]:
@@ -152,9 +264,26 @@ def kept(statement, aliases: dict[str, str]) -> bool:
     return False
 
 
+def _imported_module(statement) -> str:
+    """The module an import statement names ("import a.b as c", "from a.b import c": a.b)."""
+    if isinstance(statement, ast.Import):
+        return ", ".join(alias.name for alias in statement.names)
+    return "." * statement.level + (statement.module or "")
+
+
+def _bind_unavailable(statement, label: str, namespace: dict) -> None:
+    """After ``statement`` (an import) failed: each name it would bind and that no earlier
+    import bound stands for the module that is not there."""
+    where = f"{label}, line {statement.lineno}"
+    for name in _imported_aliases(statement):
+        if name != "*" and name not in namespace:
+            namespace[name] = Unavailable(_imported_module(statement), where)
+
+
 def load_definitions(path: str, namespace: dict) -> list[str]:
     """Run the kept statements of ``path`` in ``namespace``; returns what was dropped for
-    an error, one line each ("cell 4: SyntaxError ...")."""
+    an error, one line each ("cell 4: SyntaxError ..."). An import that fails is not one
+    of them (see the module doc)."""
     problems = []
     aliases: dict[str, str] = {}
     for label, source in cells_of(path):
@@ -178,6 +307,9 @@ def load_definitions(path: str, namespace: dict) -> list[str]:
             try:
                 exec(code, namespace)  # noqa: S102 - this is the sandboxed worker
             except Exception as error:  # noqa: BLE001 - one failing statement costs only itself
+                if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                    _bind_unavailable(statement, label, namespace)
+                    continue
                 problems.append(f"{label}, line {statement.lineno}: "
                                 f"{type(error).__name__}: {error}")
                 continue

@@ -11,10 +11,27 @@ from autograder.checks.strategies import (
     alignments, energies_and_targets, path_matrices, round_to_float32)
 from autograder.engine.checks import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.outcomes import CallError, Mismatch
 
 INVALID = 2**30
 WIDTHS = (18, 22, 40, 100)
+# Whether images carry a channel dimension: the course notebook's dataset drops it (its
+# loaders yield (B, 32, W)), the contract writes SimpleNet's input (B, 1, 32, W). Semesters
+# differ, so a network or a loop passes with the layout its notebook gives it.
+CHANNEL_LAYOUTS = (False, True)
+
+
+def in_some_layout(attempt):
+    """``attempt(channel)`` with each layout of ``CHANNEL_LAYOUTS`` until one passes. Where
+    none does, its failure is told: a wrong answer (the code ran) before a crash, which may
+    only mean the other layout; the contract's layout, tried last, before the notebook's."""
+    failures = []
+    for channel in CHANNEL_LAYOUTS:
+        try:
+            return attempt(channel)
+        except (CallError, Mismatch) as failure:
+            failures.append(failure)
+    raise max(reversed(failures), key=lambda failure: isinstance(failure, Mismatch))
 
 
 def alignment_problem(path, L: int, T: int) -> str | None:
@@ -262,32 +279,43 @@ def decoding_reads_a_stretched_word(student, word, repeats):
         raise Mismatch("indices_to_str", inputs, got, word, problem="does not read the word")
 
 
+def _image_shape(batch: int, width: int, channel: bool) -> tuple[int, ...]:
+    return (batch, 1, 32, width) if channel else (batch, 32, width)
+
+
 @check()
 def simple_net_shapes(student):
-    """(B, 1, 32, W) -> (B, L, 27), L >= 1 at W = 18 and non-decreasing in W, and two
-    different images get different energies."""
+    """(B, 1, 32, W) -> (B, L, 27), or (B, 32, W) as the notebook's loaders give it; L >= 1
+    at W = 18 and non-decreasing in W, and two different images get different energies."""
+    in_some_layout(lambda channel: _simple_net_shapes(student, channel))
+
+
+def _simple_net_shapes(student, channel: bool):
     rng = np.random.default_rng(3)
-    projections = [{"kind": "outputs_at", "x": torch.from_numpy(rng.random((2, 1, 32, w)))}
-                   for w in WIDTHS]
+    shapes = [_image_shape(2, width, channel) for width in WIDTHS]
+    projections = [{"kind": "outputs_at", "x": torch.from_numpy(rng.random(shape))}
+                   for shape in shapes]
     outputs = student.call_projected("SimpleNet", projections)
     lengths = []
-    for width, output in zip(WIDTHS, outputs):
+    for shape, output in zip(shapes, outputs):
         array = np.asarray(output, dtype=np.float64)
         if array.ndim != 3 or array.shape[0] != 2 or array.shape[2] != 27 or array.shape[1] < 1:
-            raise Mismatch("SimpleNet", {"x": f"shape (2, 1, 32, {width})"}, array.shape,
+            raise Mismatch("SimpleNet", {"x": f"shape {shape}"}, array.shape,
                            problem="returns energies that are not of shape (B, L, 27), L >= 1")
         lengths.append(array.shape[1])
     if lengths != sorted(lengths):
         raise Mismatch("SimpleNet", {"widths": WIDTHS}, lengths,
                        problem="gives fewer windows for a wider image")
     if np.array_equal(array[0], array[1]):
-        raise Mismatch("SimpleNet", {"x": f"two random images of shape (1, 32, {width})"},
+        raise Mismatch("SimpleNet", {"x": f"two random images of shape {shape[1:]}"},
                        array.shape, problem="gives the same energies to two different images")
 
 
 # ---- the training loops: short seeded runs on data the grader makes (no font, no download) ----
 
 TRAINING_WORDS = ["cab", "dog", "ace", "bed"]
+# What torch says when backward() is called on a loss that no parameter leads to.
+CUT_FROM_THE_GRAPH = "does not require grad"
 
 
 def _cross_entropy_of(energies, labels) -> float:
@@ -311,17 +339,29 @@ def _trained_outputs(student, function: str, data_spec: dict, epochs: int, probe
     with torch.no_grad():
         before = [model(probe).numpy() for probe in probes]
     projections = [{"kind": "argument_outputs", "argument": 0, "x": probe} for probe in probes]
-    after = student.call_projected(function, projections, **inputs)
     shown = {"epochs": epochs, "data": data_spec}
+    try:
+        after = student.call_projected(function, projections, **inputs)
+    except CallError as error:
+        if CUT_FROM_THE_GRAPH not in error.error:
+            raise
+        raise Mismatch(function, shown, error.error, problem="computes a loss cut from the "
+                       "autograd graph, so no gradient reaches the model (a matrix that was "
+                       ".detach()ed, or made with .item(), .numpy() or a new tensor, on the "
+                       "way to the loss)") from None
     return before, [np.asarray(a, dtype=np.float64) for a in after], shown
 
 
 @check()
 def train_model_learns(student):
     """Three epochs on 64 noisy characters lower the first window's cross-entropy."""
+    in_some_layout(lambda channel: _train_model_learns(student, channel))
+
+
+def _train_model_learns(student, channel: bool):
     from autograder.sandbox.builders import build
 
-    data = {"__build__": "character_loader", "n": 64}
+    data = {"__build__": "character_loader", "n": 64, "channel": channel}
     images, labels = (torch.cat(part) for part in zip(*build(data)))
     before, after, shown = _trained_outputs(student, "train_model", data, 3, [images])
     start = _cross_entropy_of(before[0][:, 0, :], labels.numpy())
@@ -335,9 +375,13 @@ def train_model_learns(student):
 def train_ebm_model_learns(student):
     """Eight epochs on four word images lower, in every window, the cross-entropy of the
     word's best-fitting target (a bound on the path loss that needs no alignment)."""
+    in_some_layout(lambda channel: _train_ebm_model_learns(student, channel))
+
+
+def _train_ebm_model_learns(student, channel: bool):
     from autograder.sandbox.builders import word_image
 
-    data = {"__build__": "word_loader", "words": TRAINING_WORDS}
+    data = {"__build__": "word_loader", "words": TRAINING_WORDS, "channel": channel}
     images = [word_image(word) for word in TRAINING_WORDS]
     before, after, shown = _trained_outputs(student, "train_ebm_model", data, 8, images)
 
