@@ -17,17 +17,15 @@ import pytest
 
 from autograder.engine.config import ConfigError, load_assignment
 from autograder.staff import build, leaks
-from tests.support import ROOT, reference_submission, template_functions, unzip
+from autograder.staff.validate import (
+    coverage_problems, graded_functions, imported_modules, notebook_cells)
+from tests.support import ROOT, reference_submission, unzip
 from tests.test_commands import run
 
 ASSIGNMENTS = sorted(path.parent.name for path in
                      (ROOT / "autograder" / "assignments").glob("*/assignment.toml"))
 TEXT_SUFFIXES = (".py", ".toml", ".md", ".txt", ".ipynb")
 FORBIDDEN_MODULES = ("reference", "autograder.checks.hidden")
-# Functions of a template that are not to be filled in: the homework gives them, and they are
-# not graded. hw4_impl's cross_entropy is the homework's one-line helper (cross-entropy with
-# -energies as logits) that the students' build_ce_matrix uses.
-GIVEN_FUNCTIONS = {"hw4_impl": {"cross_entropy"}}
 # A notebook template ends with the cell that runs the student check in the notebook
 # (autograder.engine.notebook_check): given, and it computes nothing of the homework.
 CHECK_CELL = "from autograder import check; check()"
@@ -51,14 +49,6 @@ def contents(archive: Path) -> dict[str, bytes]:
         return {name: opened.read(name) for name in opened.namelist()}
 
 
-def notebook_cells(text: str) -> list[str]:
-    """The code cells of a notebook as Python: shell and magic lines become comments."""
-    cells = [cell for cell in json.loads(text)["cells"] if cell["cell_type"] == "code"]
-    sources = ["".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-               for cell in cells]
-    return [re.sub(r"(?m)^(\s*)([!%])", r"\1# \2", source) for source in sources]
-
-
 def python_sources(files: dict[str, bytes]) -> list[tuple[str, str, list[str]]]:
     """(where, source, package) for every .py file and every code cell of a notebook."""
     found = []
@@ -69,25 +59,6 @@ def python_sources(files: dict[str, bytes]) -> list[tuple[str, str, list[str]]]:
         elif name.endswith(".ipynb"):
             found.extend((f"{name} cell {index}", cell, package)
                          for index, cell in enumerate(notebook_cells(data.decode())))
-    return found
-
-
-def imported_modules(tree: ast.AST, package: list[str]) -> set[str]:
-    """Every module an ``import``, ``from ... import`` (relative ones resolved against
-    ``package``), ``import_module("...")`` or ``__import__("...")`` names, wherever it is."""
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
-            module = ".".join(base + ([node.module] if node.module else []))
-            found.add(module)
-            found.update(f"{module}.{alias.name}" for alias in node.names)
-        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-              and getattr(node.func, "attr", getattr(node.func, "id", None))
-              in ("import_module", "__import__")):
-            found.add(str(node.args[0].value))
     return found
 
 
@@ -154,7 +125,7 @@ def test_no_handout_code_imports_the_reference_or_the_hidden_checks(handouts, na
     sources = python_sources(contents(handouts[name]))
     assert len(sources) > 20  # the engine is in: this looked at the right files
     for where, source, package in sources:
-        for module in imported_modules(ast.parse(source, where), package):
+        for module in imported_modules(ast.walk(ast.parse(source, where)), package):
             assert not any(module == forbidden or module.startswith(forbidden + ".")
                            for forbidden in FORBIDDEN_MODULES), f"{where} imports {module}"
 
@@ -163,7 +134,7 @@ def test_no_handout_code_imports_the_reference_or_the_hidden_checks(handouts, na
 def test_the_template_is_stubs_only(handouts, name):
     submission = load_assignment(name).submission
     text = contents(handouts[name])[f"{name}/{submission}"].decode()
-    given = GIVEN_FUNCTIONS.get(name, set())
+    given = set(load_assignment(name).given)  # the homework gives them: not stubs
     if submission.endswith(".ipynb"):
         for cell in json.loads(text)["cells"]:
             if cell["cell_type"] == "code":
@@ -256,22 +227,15 @@ def handout_python(name: str, *extra: tuple[str, Path]) -> list[tuple[str, Path]
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_every_graded_function_has_a_public_part(recorded, name):
-    """A student sees each graded function run on their machine: every function that any
-    part of the assignment calls (each function of the template among them) is called by a
-    public part too, and every question has a public part."""
+    """A student sees each graded function run on their machine: every function of the
+    template is called by a public part (and by a hidden one unless declared public_only),
+    and every question has a public part (what ``validate`` requires)."""
     assignment = load_assignment(name)
-    called: dict[str, set[str]] = {}
-    for call in recorded[name]:
-        called.setdefault(call.part, set()).add(call.function)
-    checks = [part.check for question in assignment.questions for part in question.parts]
-    assert [check for check in checks if not called.get(check)] == []  # each part was seen
-    graded = set().union(*called.values())
+    called = graded_functions(assignment, recorded[name])
+    assert coverage_problems(assignment, called) == []
     publicly = set().union(*(functions for check, functions in called.items()
                              if check.startswith("public.")))
-    assert set(template_functions(assignment)) - GIVEN_FUNCTIONS.get(name, set()) <= graded
-    assert sorted(graded - publicly) == []
-    for question in assignment.questions:
-        assert any(part.public for part in question.parts), question.number
+    assert set().union(*called.values()) - publicly == set()  # beyond the template's too
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
@@ -308,7 +272,7 @@ def test_build_refuses_a_handout_helper_that_computes_a_graded_answer(tmp_path, 
     monkeypatch.setattr(build, "handout_entries", lambda assignment: entries(assignment) + [
         (f"{assignment.name}/autograder/checks/public/helpers.py", helper)])
     with pytest.raises(leaks.HandoutLeak) as refused:
-        build.build("hw4", tmp_path / "out")
+        build.build("hw4", tmp_path / "out", validate=False)
     message = str(refused.value)
     assert "helpers.py: boltzmann_weights computes the graded 'gibbs_distribution': it passes " \
            "hidden.energy_models.gibbs_value" in message, message
@@ -384,11 +348,16 @@ def test_handout_gives_a_correct_submission_every_public_point(handouts, tmp_pat
 
 # ---------------------------------------------------------------- both zips
 
+@pytest.mark.slow
 def test_builds_are_byte_identical(tmp_path):
+    """The command line validates first (its progress on standard error, the zips' paths on
+    standard output); the second build, through the module, skips that."""
     said = run([sys.executable, "-m", "autograder", "build", "--assignment", "hw4", "--out",
                 str(tmp_path / "first")])
+    assert said.returncode == 0, said.stderr
+    assert "validate hw4: the reference scores full marks: ok" in said.stderr
     first = [Path(line) for line in said.stdout.split()]
-    second = build.build("hw4", tmp_path / "second")
+    second = build.build("hw4", tmp_path / "second", validate=False)
     assert [path.name for path in first] == ["hw4_gradescope.zip", "hw4_handout.zip"]
     for one, two in zip(first, second):
         assert one.read_bytes() == two.read_bytes()

@@ -19,13 +19,21 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import zipfile
 from pathlib import Path
 
 from autograder.engine.config import Assignment, ConfigError, load_assignment
 from autograder.engine.isolation import PROJECT_ROOT
+
 PACKAGE_DIR = PROJECT_ROOT / "autograder"
-TEMPLATES_DIR = PROJECT_ROOT / "student_template"
+# What ships besides the packages (Gradescope's scripts, the requirements, the templates): at
+# the root of a checkout, and inside the package where it is installed (``pip install .``;
+# setup.py copies them there), so that an installed ``autograder build`` works anywhere.
+INSTALLED_FILES = "_project"
+SHIPPED_ROOT = (PROJECT_ROOT if (PROJECT_ROOT / "setup.sh").is_file()
+                else PACKAGE_DIR / INSTALLED_FILES)
+TEMPLATES_DIR = SHIPPED_ROOT / "student_template"
 
 # What of the ``autograder`` package each zip holds (files or folders, relative to it). The
 # Gradescope zip needs the hidden checks; the handout has only what the student check runs.
@@ -94,7 +102,8 @@ def build_gradescope_zip(assignment_name: str, out_dir: Path) -> Path:
     scripts, requirements, the engine with public and hidden checks, and the reference (the
     hidden checks compare with it and name known mistakes from ``reference/mistakes``)."""
     assignment = load_assignment(assignment_name)
-    entries = _files(PROJECT_ROOT, (*SCRIPTS, "requirements.txt", "reference"), "")
+    entries = _files(SHIPPED_ROOT, (*SCRIPTS, "requirements.txt"), "")
+    entries += _files(PROJECT_ROOT, ("reference",), "")
     entries += _files(PACKAGE_DIR, GRADESCOPE_PACKAGE, "autograder/")
     entries += _configuration(assignment, "")
     return write_zip(Path(out_dir) / f"{assignment.name}_gradescope.zip", entries,
@@ -124,14 +133,21 @@ def handout_entries(assignment: Assignment) -> list[Entry]:
     return entries + _configuration(assignment, top)
 
 
-def build(assignment_name: str, out_dir: Path) -> tuple[Path, Path]:
-    """Both zips of one assignment: (Gradescope zip, handout zip). An unknown assignment
-    raises ``ConfigError``, and a handout with a function that computes a graded answer
-    ``leaks.HandoutLeak`` (see ``autograder/staff/leaks.py``), before anything is written.
-    The detector needs the reference: ``build_handout_zip`` alone does not run it."""
+def build(assignment_name: str, out_dir: Path, validate: bool = True) -> tuple[Path, Path]:
+    """Both zips of one assignment: (Gradescope zip, handout zip). Before anything is written,
+    the assignment is validated (``validate.InvalidAssignment``, a ``ConfigError``, if it
+    fails: see ``autograder/staff/validate.py``; its progress goes to standard error, so that
+    standard output is the two paths), and a handout with a function that computes a graded
+    answer raises ``leaks.HandoutLeak`` (see ``autograder/staff/leaks.py``); an unknown
+    assignment raises ``ConfigError``. ``validate=False`` is for the project's tests of what
+    comes after. The detector needs the reference: ``build_handout_zip`` alone does not run
+    it."""
+    from autograder.staff import validate as validation
     from autograder.staff.leaks import refuse_answers
 
     assignment = load_assignment(assignment_name)
+    if validate:
+        validation.validate(assignment_name, say=lambda line: print(line, file=sys.stderr))
     refuse_answers(assignment, [(name, source) for name, source in handout_entries(assignment)
                                 if isinstance(source, Path)
                                 and source.suffix in (".py", ".ipynb")])

@@ -1,4 +1,5 @@
-"""The course staff's subcommands of ``python3 -m autograder``: build, regrade, detail."""
+"""The course staff's subcommands of ``python3 -m autograder``: validate, build, regrade,
+detail."""
 from __future__ import annotations
 
 import sys
@@ -10,6 +11,15 @@ from autograder.staff.export import ExportError
 
 
 def add_commands(commands, default_assignment) -> None:
+    validate = commands.add_parser(
+        "validate", help="check an assignment before it ships (build runs this first)",
+        description="Check that every check path resolves, configuration keys are known, "
+                    "points add up, the handout imports only what it ships, every template "
+                    "function has a public and a hidden part, the reference scores full marks "
+                    "and the template 0 with no grader error. Exit 2 with the problems if not.")
+    validate.add_argument("--assignment", help="assignment name (default: the DEFAULT one)")
+    validate.set_defaults(run=_validate, default_assignment=default_assignment)
+
     build = commands.add_parser(
         "build", help="build the Gradescope autograder zip and the student handout zip",
         description="Write NAME_gradescope.zip (upload it as the autograder: setup.sh and "
@@ -63,6 +73,16 @@ def _staff_errors(command):
             print(f"error: {error}", file=sys.stderr)
             return 2
     return run
+
+
+@_staff_errors
+def _validate(args) -> int:
+    from autograder.staff.validate import validate
+
+    assignment = validate(args.assignment or args.default_assignment())
+    print(f"{assignment.name} is valid: {assignment.points:g} points in "
+          f"{len(assignment.questions)} questions")
+    return 0
 
 
 @_staff_errors
