@@ -6,12 +6,15 @@ from the grader."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -20,21 +23,25 @@ import pytest
 from autograder.engine.config import load_assignment
 from autograder.staff import summary
 from autograder.staff.detail import find_in_export
-from autograder.staff.export import ExportError, Submitter, read_export
+from autograder.staff.export import ExportError, Submitter, infer_assignment, read_export
 from autograder.staff.progress import Progress
 from tests.support import ROOT, gradescope_export, results_but_timing
 from tests.test_grading_hw4 import MISTAKE_TABLE
 
 COUNT = 50
+# Gradescope's "Download Grades" of the round-trip export below: one row per student (a group's
+# members each have one, with the same Submission ID), none for a student who did not submit.
+GRADESCOPE_GRADES = Path(__file__).parent / "gradescope_grades.csv"
 
 
-def regrade(export: Path, out: Path, *options: str) -> str:
+def regrade(export: Path, out: Path, *options: str, assignment: str | None = "hw4") -> str:
     """Run the TA's command, in a process of its own as a TA does (the gradings that other
     tests run in this process kill every descendant of it, a regrade's fork server included);
-    returns what it wrote on stderr."""
-    done = subprocess.run([sys.executable, "-m", "autograder", "regrade", str(export),
-                           "--assignment", "hw4", "--out", str(out), *options], cwd=ROOT,
-                          capture_output=True, text=True)
+    returns what it wrote on stderr. ``assignment=None`` lets the regrade find it."""
+    chosen = ["--assignment", assignment] if assignment else []
+    done = subprocess.run([sys.executable, "-m", "autograder", "regrade", str(export), *chosen,
+                           "--out", str(out), *options], cwd=ROOT, capture_output=True,
+                          text=True)
     assert done.returncode == 0, done.stderr
     return done.stderr
 
@@ -106,7 +113,8 @@ def test_regrade_of_an_export_then_resume_after_losing_half(tmp_path):
     assert "the energies have the wrong sign" in report
     histogram = report.split("## Distribution of totals")[1]
     assert sum(int(line.split()[-1]) for line in histogram.splitlines()
-               if line.startswith("[")) == COUNT
+               if line.startswith("[")) == COUNT - 1  # the missing file is apart
+    assert "\nmissing file " in histogram
     assert (out / "histogram.svg").read_text().startswith("<svg")
     assert "regrade [" + "#" * 30 + f"] {COUNT}/{COUNT}" in said  # the progress bar
 
@@ -160,6 +168,90 @@ def test_compare_lists_every_changed_score_and_why(tmp_path):
     assert (out / "changes.md").read_text().endswith("No score changed.\n")
 
 
+def _round_trip_export(tmp_path: Path) -> Path:
+    """Four hw4 submissions and the scores Gradescope recorded for them (the metadata as
+    Gradescope writes it): a correct file (27, recorded 27); the same file as a browser renames
+    it, by a group (recorded 0: the old autograder found no hw4_theory.py); the template
+    (recorded 5 by an older, wrong autograder); a wrongly named file among the many of a
+    package, which no one could pick (0, recorded 0)."""
+    root = gradescope_export(tmp_path / "made", load_assignment("hw4"), 4,
+                             ["correct", "correct", "template", "wrong_name"])
+    (root / "submission_1001" / "hw4_theory.py").rename(root / "submission_1001" /
+                                                        "hw4_theory (1).py")
+    people = {1000: ["Student 0"], 1001: ["Student 1", "Partner One"], 1002: ["Student 2"],
+              1003: ["Student 3"]}
+    recorded = {1000: "27.0", 1001: "0.0", 1002: "5.0", 1003: "0.0"}
+    (root / "submission_metadata.yml").write_text("".join(
+        f"submission_{id}:\n  :submitters:\n" + "".join(
+            f"  - :name: {name}\n    :sid: '{100000 + id - 1000 + 100000 * index}'\n"
+            f"    :email: {name.split()[0][0].lower()}{id - 1000}@university.edu\n"
+            for index, name in enumerate(names))
+        + f"  :created_at: 2026-11-20 23:58:41.000000000 -05:00\n  :score: {recorded[id]}\n"
+        for id, names in people.items()))
+    return root
+
+
+def test_a_regrade_finds_its_assignment_and_round_trips_with_gradescope(tmp_path):
+    export, out = _round_trip_export(tmp_path), tmp_path / "regrade"
+    said = regrade(export, out, "--jobs", "2", assignment=None)
+    assert "Assignment: hw4 (3 of 4 submissions hold hw4_theory.py; --assignment chooses " \
+           "another)" in said
+    rows = _rows(out)
+    assert [(row["total"], row["status"]) for row in rows.values()] == [
+        ("27", "graded"), ("27", "graded"), ("0", "graded"), ("0", "missing file")]
+    # Against the scores Gradescope recorded: exactly the two totals that differ, and why.
+    changes = (out / "changes.md").read_text()
+    listed = [line for line in changes.splitlines() if line.startswith("- ")]
+    assert listed == ["- submission_1001 (Student 1; Partner One): total 0 -> 27 (+27)",
+                      "- submission_1002 (Student 2): total 5 -> 0 (-5)"]
+    assert "2 of 4 submissions would change score." in changes
+    assert "submission_1001 (Student 1; Partner One): total 0 -> 27 (+27)\n" \
+           "  - every part passes now\n" in changes
+    assert "  - 1.2.i now; 'is a probability distribution' fails ('gibbs_distribution' is not " \
+           "implemented yet" in changes
+    # One row per student, a group's members each with their total.
+    assert (out / "gradescope_scores.csv").read_text() == (
+        "Name,SID,Email,Total Score\n"
+        "Student 0,100000,s0@university.edu,27\n"
+        "Student 1,100001,s1@university.edu,27\n"
+        "Partner One,200001,p1@university.edu,27\n"
+        "Student 2,100002,s2@university.edu,0\n"
+        "Student 3,100003,s3@university.edu,0\n")
+    report = (out / "report.md").read_text()
+    assert "## Missing files\n\n- submission_1003 (Student 3): Not graded: " in report
+    assert "could be your hw4_theory.py (my_hw4_theory.py, reference/" in report
+    assert "## Files graded under another name\n\n- submission_1001 (Student 1; Partner " \
+           "One): Note: graded hw4_theory (1).py as your hw4_theory.py" in report
+    assert "\nmissing file     " in report and "Totals of the 3 graded, out of 27" in report
+
+    # Gradescope's own "Download Grades" CSV compares the same way (nothing graded again).
+    said = regrade(export, out, "--compare", str(GRADESCOPE_GRADES), assignment=None)
+    assert "Grading" not in said
+    changes = (out / "changes.md").read_text()
+    assert [line for line in changes.splitlines() if line.startswith("- ")] == [
+        "- submission_1001 (Student 1; Partner One): total 0.0 -> 27 (+27)"]
+    assert changes.startswith(f"# Changes of hw4 against {GRADESCOPE_GRADES}\n")
+
+
+def test_an_export_of_no_known_assignment_or_of_several_is_refused_with_the_list(tmp_path):
+    root = tmp_path / "export"
+    for id, name in ((1, "hw4_theory.py"), (2, "notes.txt"), (3, "vi.py")):
+        (root / f"submission_{id}").mkdir(parents=True)
+        (root / f"submission_{id}" / name).write_text("x = 1\n")
+    (root / "submission_metadata.yml").write_text("{}\n")
+    with pytest.raises(ExportError) as refused:
+        infer_assignment(read_export(root, tmp_path / "unused"))
+    assert str(refused.value).startswith("cannot tell which assignment this export is (")
+    assert "final: VI.py in 1 submissions" in str(refused.value)
+    assert "hw4: hw4_theory.py in 1 submissions" in str(refused.value)
+    assert "a3: a3.py in 0 submissions" in str(refused.value)
+    assert str(refused.value).endswith("): give --assignment NAME")
+    for id in (1, 3):
+        shutil.rmtree(root / f"submission_{id}")
+    with pytest.raises(ExportError, match="hw4: hw4_theory.py in 0 submissions"):
+        infer_assignment(read_export(root, tmp_path / "unused"))
+
+
 def test_a_grading_that_takes_too_long_is_recorded_and_retried(tmp_path):
     export = gradescope_export(tmp_path / "made", load_assignment("hw4"), 2,
                                ["template", "template"])  # starting a worker alone takes > 1 s
@@ -194,6 +286,17 @@ def test_the_command_line_regrades_and_shows_one_submission_in_detail(tmp_path):
     assert "recognised: the energies have the wrong sign" in hidden_failure
     passed = shown.split("PASS 2.5/2.5  matches the reference  [hidden.energy_models.nll_value")[1]
     assert "60 calls; the last: nll_loss(" in passed and ", expected " in passed
+    assert "\nsubmission: submission_1000/hw4_theory.py\n" in shown  # not the unpacked copy
+
+    # One question, failing parts only; the assignment found from the file's name.
+    failing = subprocess.run([*command, "detail", "--export", str(export), "--student",
+                              "submission_1000", "--question", "1.2.i", "--failing"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    parts = [line.split()[1] for line in failing.splitlines() if line.startswith("  FAIL")]
+    assert parts == ["0/0.5", "0/1", "0/0.5"]  # the sign flip fails all three parts of 1.2.i
+    assert "PASS" not in failing and "1.2.ii" not in failing
+    assert failing.rstrip().endswith("Total: 0 / 2")
+    assert tempfile.gettempdir() not in failing and "detail-" not in failing
 
 
 def test_an_export_is_found_in_a_folder_or_one_below_and_unsafe_zips_are_refused(tmp_path):
@@ -222,8 +325,29 @@ def test_the_histogram_has_ten_bins_with_full_marks_in_the_last():
     bins = summary.histogram(hw4, [0.0, 2.69, 2.7, 26.9, 27.0, 27.0])
     assert [count for _, _, count in bins] == [2, 1, 0, 0, 0, 0, 0, 0, 0, 3]
     assert bins[-1][:2] == (pytest.approx(24.3), 27.0)
-    text = summary.histogram_text(hw4, [27.0])
-    assert text[-1].endswith("#" * 40 + " 1") and text[-1].startswith("[ 24.30,  27.00]")
+    text = summary.histogram_text(hw4, [27.0, 27.0], 1)
+    assert text[-2].endswith("#" * 40 + " 2") and text[-2].startswith("[ 24.30,  27.00]")
+    assert text[-1] == "missing file     " + "#" * 20 + " " * 21 + "1"  # apart, same scale
+
+
+def test_the_histogram_image_has_a_scale_counts_mean_median_missing_files_and_a_whole_title():
+    import xml.etree.ElementTree as ElementTree
+
+    hw4 = load_assignment("hw4")
+    long = dataclasses.replace(hw4, title="Homework 4:" + " Energy-Based Models" * 12)
+    svg = ElementTree.fromstring(summary.histogram_svg(long, [0.0, 13.5, 27.0, 27.0, 27.0], 7))
+    elements = list(svg.iter("{http://www.w3.org/2000/svg}text"))
+    texts = ["".join(element.itertext()) for element in elements]
+    title = [text for text in texts if "Energy-Based" in text or "graded submissions" in text]
+    width = float(svg.get("width"))
+    assert len(title) > 1 and all(len(line) * 0.62 * 15 <= width - 40 for line in title)
+    assert " ".join(title) == f"{long.title}: totals of 5 graded submissions"
+    # The y-axis: ticks 0, 2, 4, 6, 8 (the highest bar, the missing files', holds 7).
+    ticks = [element.text for element in elements if element.get("text-anchor") == "end"]
+    assert ticks == ["0", "2", "4", "6", "8"]
+    assert "missing" in texts and "7" in texts and "3" in texts  # the bars' counts
+    assert "mean 18.90   median 27.00" in texts  # (0 + 13.5 + 3 * 27) / 5 = 18.9
+    assert summary.histogram_svg(long, [1.0], 0) == summary.histogram_svg(long, [1.0], 0)
 
 
 def test_progress_in_a_log_is_the_first_line_then_one_per_tenth(tmp_path):
@@ -298,5 +422,19 @@ def test_an_earlier_csv_from_a_spreadsheet_is_read_and_another_csv_is_refused(tm
     assert summary.read_csv(saved)["submission_1"]["total"] == ""  # a dropped empty cell
     other = tmp_path / "gradescope_scores.csv"
     other.write_text("Name,SID,Total Score\nAda,1,27\n")
-    with pytest.raises(ExportError, match="not the grades.csv of a regrade"):
+    with pytest.raises(ExportError, match="neither the grades.csv of a regrade .* nor "
+                                          "Gradescope's Download Grades CSV"):
         summary.read_csv(other)
+
+
+def test_gradescope_download_grades_is_read_by_submission_with_groups_joined():
+    grades = summary.read_csv(GRADESCOPE_GRADES)
+    assert grades == {  # the student who did not submit has no submission, and no row
+        "submission_1000": {"submission_id": "submission_1000", "name": "Student 0",
+                            "total": "27.0"},
+        "submission_1001": {"submission_id": "submission_1001",
+                            "name": "Student 1; Partner One", "total": "0.0"},
+        "submission_1002": {"submission_id": "submission_1002", "name": "Student 2",
+                            "total": "0.0"},
+        "submission_1003": {"submission_id": "submission_1003", "name": "Student 3",
+                            "total": "0.0"}}

@@ -86,16 +86,13 @@ def find_submission(folder: Path, names: tuple[str, ...]) -> Found:
     ".txt" or the other of .py and .ipynb; else the only .py or .ipynb file. Several
     candidates at a step are refused with their list, never guessed between."""
     folder = Path(folder)
-    files = [path for path in sorted(folder.rglob("*")) if path.is_file()
-             and not path.name.startswith(".")
-             and not IGNORED_FOLDERS & set(path.relative_to(folder).parts)]
+    files = submitted_files(folder)
     for name in names:
         exact = [path for path in files if path.name == name]
         if exact:
             return Found(min(exact, key=lambda path: len(path.parts)))
     expected = names[0]
-    stems = {Path(name).stem.lower() for name in names}
-    close = [path for path in files if _stem_and_suffix(path.name)[0] in stems]
+    close = [path for path in files if resembles(path.name, names)]
     sources = [path for path in files if path.suffix in SOURCE_SUFFIXES]
     for candidates in (close, sources):
         shown = [str(path.relative_to(folder)) for path in candidates]
@@ -109,6 +106,19 @@ def find_submission(folder: Path, names: tuple[str, ...]) -> Found:
     listing = ", ".join(path.name for path in files[:LISTED]) or "no files"
     return Found(None, f"Not graded: {expected} was not found in your submission (it holds "
                        f"{listing}).")
+
+
+def submitted_files(folder: Path) -> list[Path]:
+    """Every file of a submission folder a student may have meant, in a stable order."""
+    return [path for path in sorted(folder.rglob("*")) if path.is_file()
+            and not path.name.startswith(".")
+            and not IGNORED_FOLDERS & set(path.relative_to(folder).parts)]
+
+
+def resembles(filename: str, names: tuple[str, ...]) -> bool:
+    """Whether ``filename`` is one of ``names`` up to case, a copy's mark, an added ".txt" or
+    the other of .py and .ipynb."""
+    return _stem_and_suffix(filename)[0] in {Path(name).stem.lower() for name in names}
 
 
 def _stem_and_suffix(name: str) -> tuple[str | None, str | None]:

@@ -33,11 +33,14 @@ def add_commands(commands, default_assignment) -> None:
     regrade = commands.add_parser(
         "regrade", help="grade a whole Gradescope export in parallel",
         description="Grade every submission of a Gradescope export (its zip, or the folder it "
-                    "unzips to) and write OUT/grades.csv, OUT/report.md, OUT/histogram.svg and "
+                    "unzips to) and write OUT/grades.csv, OUT/gradescope_scores.csv (one row "
+                    "per student, to import), OUT/report.md, OUT/histogram.svg, OUT/changes.md "
+                    "(every score that differs from the one Gradescope recorded, and why) and "
                     "each submission's results.json. Run it again after an interruption: "
                     "finished gradings are kept.")
     regrade.add_argument("export", type=Path, help="the export zip or folder")
-    regrade.add_argument("--assignment", help="assignment name (default: the DEFAULT one)")
+    regrade.add_argument("--assignment", help="assignment name (default: the one whose file "
+                                              "the export holds)")
     regrade.add_argument("--out", type=Path, default=Path("regrade"),
                          help="output folder (default: %(default)s)")
     regrade.add_argument("--jobs", type=int, default=None,
@@ -45,20 +48,23 @@ def add_commands(commands, default_assignment) -> None:
     regrade.add_argument("--timeout", type=float, default=1800.0,
                          help="seconds one grading may take (default: %(default)s)")
     regrade.add_argument("--compare", type=Path, metavar="EARLIER_CSV",
-                         help="list every submission whose score differs from an earlier "
-                              "grades.csv, and why (written to OUT/changes.md)")
-    regrade.set_defaults(run=_regrade, default_assignment=default_assignment)
+                         help="compare with an earlier grades.csv or Gradescope's Download "
+                              "Grades CSV instead of the scores recorded in the export")
+    regrade.set_defaults(run=_regrade)
 
     detail = commands.add_parser(
         "detail", help="one submission in detail: every test, hidden ones included",
         description="Grade one submission and show every part, hidden ones included, with "
                     "the inputs, the expected and the received values.")
-    detail.add_argument("--assignment", help="assignment name (default: the DEFAULT one)")
+    detail.add_argument("--assignment", help="assignment name (default: the one whose file "
+                                             "the submission holds)")
     where = detail.add_mutually_exclusive_group(required=True)
     where.add_argument("--submission", type=Path, help="folder holding the submitted file")
     where.add_argument("--export", type=Path, help="a Gradescope export (with --student)")
     detail.add_argument("--student", help="part of a name, email, sid or submission id")
-    detail.set_defaults(run=_detail, default_assignment=default_assignment)
+    detail.add_argument("--failing", action="store_true", help="show only the failing parts")
+    detail.add_argument("--question", metavar="N", help="grade and show question N only")
+    detail.set_defaults(run=_detail)
 
 
 def _assignment(args):
@@ -99,30 +105,29 @@ def _regrade(args) -> int:
     from autograder.staff.regrade import regrade
 
     try:
-        records = regrade(_assignment(args).name, args.export, args.out, jobs=args.jobs,
+        records = regrade(args.assignment, args.export, args.out, jobs=args.jobs,
                           timeout=args.timeout, compare_with=args.compare)
     except KeyboardInterrupt:
         return 130  # regrade has said how to resume
-    print(f"{len(records)} submissions: {args.out / 'grades.csv'}, {args.out / 'report.md'}, "
-          f"{args.out / 'histogram.svg'}")
-    if args.compare:
-        print((args.out / "changes.md").read_text(), end="")
+    print(f"{len(records)} submissions: " + ", ".join(str(args.out / name) for name in (
+        "grades.csv", "gradescope_scores.csv", "report.md", "histogram.svg", "changes.md")))
     return 0
 
 
 @_staff_errors
 def _detail(args) -> int:
     from autograder.staff.detail import detail, find_in_export
+    from autograder.staff.export import Submission, infer_assignment
 
-    assignment = _assignment(args)
-    submission = args.submission
-    if args.export is not None:
-        if not args.student:
-            raise ExportError("--export needs --student NAME, EMAIL, SID or SUBMISSION_ID")
-        with tempfile.TemporaryDirectory(prefix="detail-") as unpacked:
+    with tempfile.TemporaryDirectory(prefix="detail-") as unpacked:
+        if args.export is not None:
+            if not args.student:
+                raise ExportError("--export needs --student NAME, EMAIL, SID or SUBMISSION_ID")
             found = find_in_export(args.export, args.student, Path(unpacked))
             print(f"{found.id}: {found.describe('name')} <{found.describe('email')}>")
-            print(detail(assignment, found.folder))
-        return 0
-    print(detail(assignment, submission))
+        else:
+            found = Submission(str(args.submission), args.submission, ())
+        name = args.assignment or infer_assignment([found])[0]
+        print(detail(load_assignment(name), found.folder, shown_as=found.id,
+                     failing=args.failing, question=args.question))
     return 0

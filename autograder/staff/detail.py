@@ -3,10 +3,11 @@ inputs of the last call, the value expected and the value received, the known mi
 recognised, and everything the code printed."""
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from pathlib import Path
 
-from autograder.engine.config import Assignment
+from autograder.engine.config import Assignment, ConfigError
 from autograder.engine.formatting import describe_value, format_inputs
 from autograder.engine.grading import GradingResult, PartResult, grade
 from autograder.engine.text import printable
@@ -16,8 +17,21 @@ INDENT = " " * 8
 WIDTH = 100
 
 
-def detail(assignment: Assignment, submission: Path) -> str:
-    return render(grade(assignment, submission, reveal=True))
+def detail(assignment: Assignment, submission: Path, *, shown_as: str | None = None,
+           failing: bool = False, question: str | None = None) -> str:
+    """Grade ``submission`` (a folder) revealing everything; ``question`` grades that question
+    only, ``failing`` shows only the parts that fail. The file is shown as under ``shown_as``
+    (default: the folder as given), never under a temporary folder's path."""
+    if question is not None:
+        chosen = tuple(q for q in assignment.questions if q.number == question)
+        if not chosen:
+            raise ConfigError(f"{assignment.name} has no question {question!r} (its questions: "
+                              f"{', '.join(q.number for q in assignment.questions)})")
+        assignment = dataclasses.replace(assignment, questions=chosen)
+    result = grade(assignment, submission, reveal=True)
+    where = Path(shown_as or str(submission))
+    shown = where / result.submission.relative_to(submission) if result.submission else None
+    return render(result, shown, failing)
 
 
 def find_in_export(export: Path, who: str, unpack_to: Path) -> Submission:
@@ -38,15 +52,21 @@ def find_in_export(export: Path, who: str, unpack_to: Path) -> Submission:
     return found[0]
 
 
-def render(result: GradingResult) -> str:
+def render(result: GradingResult, shown: Path | None, failing: bool = False) -> str:
+    """The detail of ``result``, its file shown as ``shown``; only failing parts if
+    ``failing``."""
     lines = [f"{result.assignment.title} ({result.assignment.name}), in detail",
-             f"submission: {result.submission or '(not found)'}", ""]
+             f"submission: {shown or '(not found)'}", *filter(None, [result.file_note]), ""]
     current = None
     for part in result.parts:
+        if failing and part.passed:
+            continue
         if part.question is not current:
             current = part.question
             lines.append(f"{current.number} {current.title}")
         lines.extend(_part(part))
+    if failing and all(part.passed for part in result.parts):
+        lines.append("Every part passes.")
     lines += ["", f"Total: {result.score:g} / {result.assignment.points:g}", *result.notes]
     return printable("\n".join(lines))  # the student's output and messages are in it
 

@@ -11,6 +11,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from autograder.engine.config import ASSIGNMENTS_DIR, load_assignment
+
 METADATA = "submission_metadata.yml"
 MAX_EXPORT_BYTES = 4 * 1024**3  # what a whole course's export could reasonably unpack to
 
@@ -31,6 +33,7 @@ class Submission:
     id: str  # the folder's name, e.g. submission_123456
     folder: Path
     submitters: tuple[Submitter, ...]
+    recorded: float | None = None  # the score Gradescope holds for it (``:score:``), if any
 
     def describe(self, field: str) -> str:
         """One field of every submitter, joined (group submissions have several)."""
@@ -50,7 +53,33 @@ def read_export(path: Path, unpack_to: Path) -> list[Submission]:
             raise ExportError(f"{root / METADATA} names a submission folder that is not a "
                               f"plain name: {id!r}")
     ids = set(metadata) | {child.name for child in root.iterdir() if child.is_dir()}
-    return [Submission(id, root / id, metadata.get(id, ())) for id in sorted(ids, key=_natural)]
+    return [Submission(id, root / id, *metadata.get(id, ((), None)))
+            for id in sorted(ids, key=_natural)]
+
+
+def infer_assignment(submissions: list[Submission]) -> tuple[str, str]:
+    """The one known assignment whose file (by its name, as students vary it) the submissions
+    hold, and a line saying so. An export that holds the files of none, or of several, is
+    refused with the list: grading it as the wrong assignment would score everyone 0."""
+    from autograder.engine.grading import resembles, submitted_files  # imports torch: lazily
+
+    held = [[path.name for path in submitted_files(s.folder)]
+            for s in submissions if s.folder.is_dir()]
+    found = {}
+    for path in sorted(ASSIGNMENTS_DIR.glob("*/assignment.toml")):
+        assignment = load_assignment(path.parent.name)
+        files = (assignment.submission, *assignment.alternatives)
+        holding = sum(any(resembles(name, files) for name in names) for names in held)
+        found[assignment.name] = (" or ".join(files), holding)
+    matching = [name for name, (_, holding) in found.items() if holding]
+    if len(matching) == 1:
+        files, holding = found[matching[0]]
+        return matching[0], (f"Assignment: {matching[0]} ({holding} of {len(submissions)} "
+                             f"submissions hold {files}; --assignment chooses another)")
+    listed = "; ".join(f"{name}: {files} in {holding} submissions"
+                       for name, (files, holding) in found.items())
+    raise ExportError(f"cannot tell which assignment this export is ({listed}): "
+                      "give --assignment NAME")
 
 
 def _natural(name: str) -> tuple:
@@ -69,7 +98,7 @@ def _export_root(path: Path) -> Path:
     return below[0]
 
 
-def _read_metadata(path: Path) -> dict[str, tuple[Submitter, ...]]:
+def _read_metadata(path: Path) -> dict[str, tuple[tuple[Submitter, ...], float | None]]:
     try:
         import yaml  # the staff's regrade needs it; Gradescope and students do not
     except ImportError:
@@ -82,8 +111,17 @@ def _read_metadata(path: Path) -> dict[str, tuple[Submitter, ...]]:
         raise ExportError(f"{path} is not valid YAML: {error}") from None
     if not isinstance(data, dict):
         raise ExportError(f"{path} should map submission folders to their metadata")
-    return {str(id): tuple(_submitter(person) for person in _people(entry))
+    return {str(id): (tuple(_submitter(person) for person in _people(entry)),
+                      _score(_field(entry, "score")))
             for id, entry in data.items()}
+
+
+def _score(value) -> float | None:
+    """A recorded score; an ungraded submission has none (null, or no such key)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _people(entry) -> list:

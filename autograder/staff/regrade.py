@@ -11,7 +11,10 @@ What a regrade leaves in its output folder::
     submissions/<id>/results.json   what Gradescope would have shown the student
     submissions/<id>/grading.json   points, pass/fail and recognised mistakes of every part
     submissions/<id>/grading.log    what the grader printed (internal errors, if any)
-    grades.csv, report.md, histogram.svg, and changes.md with --compare
+    grades.csv                      one row per submission: points per question, status
+    gradescope_scores.csv           one row per student, for Gradescope's or an LMS's import
+    report.md, histogram.svg        the distribution, pass rates, mistakes, missing files
+    changes.md                      every score that differs from Gradescope's (or --compare's)
 
 A submission whose grading.json exists and whose fingerprint (its files, the assignment, the
 grader's code) is unchanged is not graded again: an interrupted regrade resumes where it
@@ -39,23 +42,29 @@ from autograder.engine.grading import GradingResult
 from autograder.engine.isolation import PROJECT_ROOT, kill_descendants
 from autograder.staff import summary
 from autograder.staff.build import project_files
-from autograder.staff.export import Submission, read_export
+from autograder.staff.export import Submission, infer_assignment, read_export
 from autograder.staff.progress import Progress
+from autograder.staff.summary import GRADED, GRADER_ERROR, MISSING, TIMED_OUT
 
-GRADED, MISSING, GRADER_ERROR, TIMED_OUT = "graded", "missing file", "grader error", "timed out"
 STOP_GRACE_SECONDS = 10
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
-def regrade(assignment_name: str, export: Path, out: Path, *, jobs: int | None = None,
+def regrade(assignment_name: str | None, export: Path, out: Path, *, jobs: int | None = None,
             timeout: float = 1800.0, compare_with: Path | None = None,
             progress_stream=None) -> list[dict]:
-    """Grade every submission of ``export`` not graded yet, then write the CSV and the report
-    (and the changes since ``compare_with``); returns one record per submission."""
-    assignment = load_assignment(assignment_name)
+    """Grade every submission of ``export`` not graded yet, then write the CSVs, the report
+    and the changes since ``compare_with`` (an earlier grades.csv or Gradescope's grades), or
+    else since the scores Gradescope recorded in the export; returns one record per
+    submission. With no ``assignment_name``, the assignment is the one whose file the export
+    holds (said on ``progress_stream``)."""
     earlier = summary.read_csv(Path(compare_with)) if compare_with is not None else None
     out = Path(out)
     submissions = read_export(export, out / "export")
+    if assignment_name is None:
+        assignment_name, said = infer_assignment(submissions)
+        print(said, file=progress_stream or sys.stderr)
+    assignment = load_assignment(assignment_name)
     fingerprints = {s.id: fingerprint(assignment, s.folder) for s in submissions}
     pending = [s for s in submissions if _unfinished(_record(out, s.id, fingerprints[s.id]))]
     if pending:
@@ -65,7 +74,9 @@ def regrade(assignment_name: str, export: Path, out: Path, *, jobs: int | None =
         _run_all(assignment, pending, out, fingerprints, jobs or default_jobs(), timeout,
                  Progress(len(pending), "regrade", progress_stream))
     records = [_record(out, s.id, fingerprints[s.id]) for s in submissions]
-    summary.write_all(assignment, submissions, records, out, earlier)
+    headline = summary.write_all(assignment, submissions, records, out, earlier,
+                                 summary.RECORDED if compare_with is None else str(compare_with))
+    print(f"Changes: {headline} (changes.md)", file=progress_stream or sys.stderr)
     return records
 
 
@@ -240,6 +251,7 @@ def grading_record(result: GradingResult, fingerprint: str) -> dict:
         "fingerprint": fingerprint,
         "status": GRADED if result.submission is not None else MISSING,
         "message": "",
+        "file_note": result.file_note,  # the file graded under another name, or why none was
         "score": round(result.score, 6),
         "max_score": round(result.assignment.points, 6),
         "parts": [{"question": part.question.number, "part": part.part.name,
