@@ -64,6 +64,18 @@ def test_student_check_runs_public_checks_only(tmp_path, hw4):
     assert "known mistake" not in done.stdout  # recognising mistakes needs the reference
 
 
+def test_student_check_grades_a_file_a_browser_renamed_and_says_so_first(tmp_path, hw4):
+    folder = reference_submission(tmp_path, hw4)
+    (folder / "hw4_theory.py").rename(folder / "hw4_theory (2).py")
+    done = run([sys.executable, "-m", "autograder", "check", "--assignment", "hw4",
+                "--submission", str(folder)])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[2] == ("Note: graded hw4_theory (2).py as your "
+                                           "hw4_theory.py; please name it hw4_theory.py next time.")
+    public = sum(p.points for q in hw4.questions for p in q.parts if p.public)
+    assert f"Visible total: {public:g} / {public:g}" in done.stdout  # the reference: all pass
+
+
 def test_template_check_says_not_implemented():
     done = run([sys.executable, "-m", "autograder", "check", "--submission",
                 str(ROOT / "student_template")])
