@@ -241,7 +241,8 @@ def test_an_export_of_no_known_assignment_or_of_several_is_refused_with_the_list
     (root / "submission_metadata.yml").write_text("{}\n")
     with pytest.raises(ExportError) as refused:
         infer_assignment(read_export(root, tmp_path / "unused"))
-    assert str(refused.value).startswith("cannot tell which assignment this export is (")
+    assert str(refused.value).startswith("cannot tell which assignment these submissions "
+                                         "are for (")
     assert "final: VI.py in 1 submissions" in str(refused.value)
     assert "hw4: hw4_theory.py in 1 submissions" in str(refused.value)
     assert "a3: a3.py in 0 submissions" in str(refused.value)

@@ -78,7 +78,7 @@ def infer_assignment(submissions: list[Submission]) -> tuple[str, str]:
                              f"submissions hold {files}; --assignment chooses another)")
     listed = "; ".join(f"{name}: {files} in {holding} submissions"
                        for name, (files, holding) in found.items())
-    raise ExportError(f"cannot tell which assignment this export is ({listed}): "
+    raise ExportError(f"cannot tell which assignment these submissions are for ({listed}): "
                       "give --assignment NAME")
 
 
