@@ -158,8 +158,10 @@ def test_template_functions_are_found_in_a_script_and_in_a_notebook():
 @pytest.mark.slow
 def test_a_valid_assignment_passes_and_says_each_stage():
     said = []
-    assignment = validate.validate("hw4", say=said.append)
-    assert assignment.name == "hw4"
+    validated = validate.validate("hw4", say=said.append)
+    assert validated.assignment.name == "hw4"
+    assert {call.part for call in validated.calls} == {  # recorded once, for the leak detector
+        part.check for question in validated.assignment.questions for part in question.parts}
     assert [line.split(": ")[1] for line in said] == [
         "configuration, check paths, points, handout imports",
         "every template function graded by a public and a hidden part",

@@ -146,11 +146,13 @@ def build(assignment_name: str, out_dir: Path, validate: bool = True) -> tuple[P
     from autograder.staff.leaks import refuse_answers
 
     assignment = load_assignment(assignment_name)
+    calls = None  # the reference's answers to each part: validation records them
     if validate:
-        validation.validate(assignment_name, say=lambda line: print(line, file=sys.stderr))
+        calls = validation.validate(assignment_name,
+                                    say=lambda line: print(line, file=sys.stderr)).calls
     refuse_answers(assignment, [(name, source) for name, source in handout_entries(assignment)
                                 if isinstance(source, Path)
-                                and source.suffix in (".py", ".ipynb")])
+                                and source.suffix in (".py", ".ipynb")], calls)
     return (build_gradescope_zip(assignment_name, out_dir),
             build_handout_zip(assignment_name, out_dir))
 

@@ -85,7 +85,7 @@ def _staff_errors(command):
 def _validate(args) -> int:
     from autograder.staff.validate import validate
 
-    assignment = validate(args.assignment or args.default_assignment())
+    assignment = validate(args.assignment or args.default_assignment()).assignment
     print(f"{assignment.name} is valid: {assignment.points:g} points in "
           f"{len(assignment.questions)} questions")
     return 0

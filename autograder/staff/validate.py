@@ -34,6 +34,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from autograder.engine.checks import load_check
@@ -47,6 +48,15 @@ PROJECT_PACKAGES = ("autograder", "reference")
 REFERENCE_DIR = PROJECT_ROOT / "reference"
 
 
+@dataclass
+class Validated:
+    """A valid assignment, and the calls its parts made of the reference (stage 2), which the
+    leak detector needs too (``leaks.refuse_answers``): recorded once for both."""
+
+    assignment: Assignment
+    calls: list = field(default_factory=list)
+
+
 class InvalidAssignment(ConfigError):
     """The assignment must not ship: ``problems`` says why, one line each."""
 
@@ -56,23 +66,23 @@ class InvalidAssignment(ConfigError):
                          "\n".join(f"  - {problem}" for problem in problems))
 
 
-def validate(name: str, assignments_dir: Path = ASSIGNMENTS_DIR, say=print) -> Assignment:
+def validate(name: str, assignments_dir: Path = ASSIGNMENTS_DIR, say=print) -> Validated:
     """Validate the assignment ``name`` (see the module's docstring), saying each stage's
     outcome and time through ``say``; raise ``InvalidAssignment`` at the first stage that
     finds a problem."""
-    assignment = load_assignment(name, assignments_dir)
+    validated = Validated(load_assignment(name, assignments_dir))
     stages = [("configuration, check paths, points, handout imports", _static_problems),
               ("every template function graded by a public and a hidden part", _coverage),
               ("the reference scores full marks", _reference_problems),
               ("the template scores 0 with no grader error", _template_problems)]
     for title, stage in stages:
         started = time.monotonic()
-        problems = stage(assignment)
+        problems = stage(validated)
         say(f"validate {name}: {title}: {'FAILED' if problems else 'ok'} "
             f"({time.monotonic() - started:.1f} s)")
         if problems:
             raise InvalidAssignment(name, problems)
-    return assignment
+    return validated
 
 
 def _parts(assignment: Assignment):
@@ -81,7 +91,8 @@ def _parts(assignment: Assignment):
 
 # ---------------------------------------------------------------- stage 1: static
 
-def _static_problems(assignment: Assignment) -> list[str]:
+def _static_problems(validated: Validated) -> list[str]:
+    assignment = validated.assignment
     problems = []
     paths = [(f"question {q.number}, part '{p.name}'", p.check, load_check)
              for q, p in _parts(assignment)]
@@ -232,11 +243,12 @@ def graded_functions(assignment: Assignment, calls) -> dict[str, set[str]]:
     return called
 
 
-def _coverage(assignment: Assignment) -> list[str]:
+def _coverage(validated: Validated) -> list[str]:
     from autograder.staff.leaks import record_reference_calls
 
-    called = graded_functions(assignment, record_reference_calls(assignment))
-    return coverage_problems(assignment, called)
+    validated.calls = record_reference_calls(validated.assignment)
+    return coverage_problems(validated.assignment,
+                             graded_functions(validated.assignment, validated.calls))
 
 
 def coverage_problems(assignment: Assignment, called: dict[str, set[str]]) -> list[str]:
@@ -291,9 +303,10 @@ def reference_submission(folder: Path, assignment: Assignment) -> Path:
     return folder
 
 
-def _reference_problems(assignment: Assignment) -> list[str]:
+def _reference_problems(validated: Validated) -> list[str]:
     """The reference must pass every part and, where there is a leaderboard (enabled or not:
     it is measured here either way), have a value on it."""
+    assignment = validated.assignment
     board = assignment.leaderboard
     if board is not None:
         assignment = dataclasses.replace(assignment,
@@ -309,8 +322,8 @@ def _reference_problems(assignment: Assignment) -> list[str]:
     return problems
 
 
-def _template_problems(assignment: Assignment) -> list[str]:
-    result = grade(assignment, build.TEMPLATES_DIR)
+def _template_problems(validated: Validated) -> list[str]:
+    result = grade(validated.assignment, build.TEMPLATES_DIR)
     return [f"the template {'passes' if part.passed else 'hits a grader error in'} "
             f"question {part.question.number}, part '{part.part.name}' ({part.part.check})"
             for part in result.parts if part.passed or part.internal_error]
