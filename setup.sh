@@ -15,12 +15,15 @@ export PIP_ROOT_USER_ACTION=ignore  # an option older pips (Ubuntu 22.04: pip 22
 pip_install=("$python" -m pip install --quiet --disable-pip-version-check)
 # torch first and on its own, pinned: a resolver that sees torch unpinned takes a CUDA build.
 # On Gradescope, PyTorch's CPU-only index spares the container gigabytes of CUDA libraries;
-# here (and wherever that index is out of reach) PyPI's 2.13.0 is used.
-if [ -d /autograder/source ] && ! "$python" -c "import torch" 2>/dev/null; then
-  if ! "${pip_install[@]}" "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu; then
+# here (and wherever that index is out of reach) PyPI's 2.13.0 is used. On Gradescope the
+# OCR notebook's torchvision comes with it, the build of the same index (0.28.0 matches
+# torch 2.13.0; a build of another index does not load: PyPI's is made for CUDA torch).
+torch_pair=("torch==2.13.0" "torchvision==0.28.0")
+if [ -d /autograder/source ] && ! "$python" -c "import torch, torchvision" 2>/dev/null; then
+  if ! "${pip_install[@]}" "${torch_pair[@]}" --index-url https://download.pytorch.org/whl/cpu; then
     echo "setup.sh: PyTorch's CPU index is out of reach; falling back to PyPI's torch 2.13.0" \
          "(for Python 3.10 that is the CUDA build: gigabytes, and more memory per worker)" >&2
-    "${pip_install[@]}" "torch==2.13.0"
+    "${pip_install[@]}" "${torch_pair[@]}"
   fi
 else
   "${pip_install[@]}" "torch==2.13.0"

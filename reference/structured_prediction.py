@@ -75,8 +75,10 @@ class SimpleNet(nn.Module):
 
 
 def train_model(model, epochs, dataloader, criterion, optimizer):
-    """Trains on single characters (x (B, 1, 32, W), labels (B,)) with criterion applied to the
-    first window's energies model(x)[:, 0, :]; returns the mean step loss of each epoch."""
+    """Trains on single characters (x (B, 1, 32, W), or (B, 32, W) as the course notebook's
+    loader yields them, passed to the model as they come; labels (B,)) with criterion applied
+    to the first window's energies model(x)[:, 0, :]; returns the mean step loss of each
+    epoch."""
     model.train()
     history = []
     for _ in range(epochs):

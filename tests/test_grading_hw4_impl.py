@@ -7,6 +7,7 @@ import dataclasses
 import textwrap
 
 import pytest
+import torch
 
 from reference.mistakes import all_mistakes
 from tests.support import (assert_full_marks, assert_mistakes_cost_exactly,
@@ -320,3 +321,27 @@ def test_a_missing_optional_import_costs_only_the_functions_that_use_it(tmp_path
         assert "'indices_to_str' raised ModuleNotFoundError: module gtn is not available on " \
                "the grader (imported in cell 4, line " in feedback, feedback
         assert "global" not in feedback
+
+
+LONG = torch.long
+
+
+@pytest.mark.parametrize("function,batches,inside", [
+    ("train_model", {"__build__": "character_loader", "n": 4}, True),
+    ("train_model", {"__build__": "character_loader", "n": 4, "channel": True}, True),
+    ("train_ebm_model", {"__build__": "word_loader", "words": ["ab"]}, True),
+    ("train_ebm_model", {"__build__": "word_loader", "words": ["ab"], "channel": True}, True),
+    # what no notebook's loader yields: a channel added twice, float labels, a 3-channel image
+    ("train_model", [(torch.zeros(2, 1, 1, 32, 18), torch.zeros(2, dtype=LONG))], False),
+    ("train_model", [(torch.zeros(2, 32, 18), torch.zeros(2))], False),
+    ("train_ebm_model", [(torch.zeros(1, 3, 32, 36), torch.zeros(1, 4, dtype=LONG))], False),
+])
+def test_the_training_loops_get_batches_as_a_notebooks_loader_yields_them(function, batches,
+                                                                          inside):
+    from autograder.checks.strategies import DOMAINS
+
+    violation = DOMAINS[function].violation({  # bound by position, as the worker passes them
+        "model": {"__build__": "window_net"}, "epochs": 1, "data": batches,
+        "criterion": {"__build__": "notebook_cross_entropy"},
+        "optimizer": {"__build__": "adam", "of": 0, "lr": 1e-2}})
+    assert (violation is None) is inside, violation

@@ -777,11 +777,30 @@ TRAINING_LOOP = (module("model"), rule("optimizer: a torch optimizer", lambda ca
     case["optimizer"], torch.optim.Optimizer)), rule("criterion: a callable", lambda case:
                                                      callable(case["criterion"])))
 
+
+
+def _notebook_batches(name: str, labels: str, label_dims: int) -> Condition:
+    """Batches (images, labels) as a notebook's loader yields them: float32 images of one of
+    the two layouts semesters use, (B, 32, W) (the course notebook's dataset drops the
+    channel) or (B, 1, 32, W) (the contract's), one layout throughout, and long labels, one
+    row per image."""
+    def holds(case) -> bool:
+        batches = list(case[name])
+        layouts = {images.dim() for images, _ in batches}
+        return len(batches) >= 1 and len(layouts) == 1 and all(
+            images.dtype == torch.float32 and images.shape[-2] == 32
+            and (images.dim() == 3 or (images.dim() == 4 and images.shape[1] == 1))
+            and targets.dtype == torch.long and targets.dim() == label_dims
+            and len(targets) == len(images) for images, targets in batches)
+    return (f"{name}: batches (images, {labels}) as the notebook's loaders yield them, float32 "
+            "images (B, 32, W) or (B, 1, 32, W), long labels", holds)
+
+
 declare("SimpleNet", "")
 declare("train_model", "model epochs dataloader criterion optimizer", *TRAINING_LOOP,
-        count("epochs", 1))
+        count("epochs", 1), _notebook_batches("dataloader", "labels (B,)", 1))
 declare("train_ebm_model", "model num_epochs train_loader criterion optimizer", *TRAINING_LOOP,
-        count("num_epochs", 1))
+        count("num_epochs", 1), _notebook_batches("train_loader", "targets (B, T)", 2))
 declare("build_path_matrix", "energies targets", *ENERGY_WINDOWS, *TARGETS,
         value=energies_and_targets())
 declare("build_ce_matrix", "energies targets", *ENERGY_WINDOWS, *TARGETS,
