@@ -4,6 +4,7 @@ scanning their package; a hidden check that cannot be loaded is a grader error."
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 from pathlib import Path
@@ -12,8 +13,9 @@ import pytest
 
 from autograder.engine.config import ASSIGNMENTS_DIR, ConfigError, load_assignment
 from autograder.engine.isolation import GraderEnvironmentError
+from autograder.engine.results import grade_and_write
 from autograder.staff import build, validate
-from tests.support import ROOT, grade_folder, only_questions, reference_submission
+from tests.support import ROOT, only_questions, reference_submission
 
 
 def copy_of(tmp_path: Path, name: str, edit) -> Path:
@@ -197,7 +199,12 @@ def test_a_hidden_check_that_cannot_be_loaded_is_a_grader_error(tmp_path):
         dataclasses.replace(part, check=part.check.replace("hidden.energy_models",
                                                            "hidden.energy_model"))
         for part in question.parts))
+    results = tmp_path / "results.json"
     with pytest.raises(GraderEnvironmentError, match=r"hidden\.energy_model\.gibbs_value .*"
                                                      r"cannot be loaded"):
-        grade_folder(reference_submission(tmp_path, assignment),
-                     dataclasses.replace(assignment, questions=(broken,)))
+        grade_and_write(dataclasses.replace(assignment, questions=(broken,)),
+                        reference_submission(tmp_path / "submission", assignment), results)
+    data = json.loads(results.read_text())
+    assert "score" not in data and data["tests"] == []
+    assert "misconfigured" in data["output"] and "hidden.energy_model.gibbs_value" in data["output"]
+    assert "after you submit" not in data["output"]
