@@ -97,11 +97,14 @@ def test_the_package_holds_every_configuration_and_no_example_solution(installed
 def test_the_readme_commands_work_both_ways(installed):
     """``autograder ...`` and ``python3 -m autograder ...`` (the installed one), anywhere."""
     venv, elsewhere = installed
-    for command in ([venv / "bin" / "autograder"], [venv / "bin" / "python", "-m", "autograder"]):
+    for command, usage in (([venv / "bin" / "autograder"], "usage: autograder "),
+                           ([venv / "bin" / "python", "-m", "autograder"],
+                            "usage: python3 -m autograder ")):
         for args, mentions in ((["--help"], "validate"), (["build", "--help"], "handout"),
                                (["validate", "--help"], "reference"),
                                (["check", "--help"], "public")):
-            assert mentions in _run([*command, *args], elsewhere).stdout
+            said = _run([*command, *args], elsewhere).stdout
+            assert said.startswith(usage) and mentions in said, said
     located = _run([venv / "bin" / "python", "-c", "import autograder; print(autograder.__file__)"],
                    elsewhere).stdout
     assert Path(located.strip()).is_relative_to(site_packages(venv))

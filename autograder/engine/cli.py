@@ -99,7 +99,8 @@ def _preflight_command(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python3 -m autograder",
+        # As it was started: the installed command (pip install .) or the module.
+        prog="autograder" if Path(sys.argv[0]).name == "autograder" else "python3 -m autograder",
         description="Grade homework submissions against the reference (see README.md).")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser(
