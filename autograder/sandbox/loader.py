@@ -28,10 +28,11 @@ dropped whole, a cell magic that drops a cell holding definitions is named, and 
 statement that fails when run is skipped; each is reported by cell, so that a function they
 would have defined is reported missing with the reason.
 
-Plotting and widget libraries get inert stand-ins (``STAND_INS``): ``matplotlib`` and its
-submodules, ``IPython`` (``IPython.display``), ``ipywidgets`` and ``tqdm.notebook`` (the
-plain ``tqdm`` without its widget), so that a graded function that draws a plot or a progress
-bar runs, silently and at no cost; ``TQDM_DISABLE`` silences the real ``tqdm`` too.
+Plotting and widget libraries get stand-ins (``StandIns``, which the worker installs before
+it loads any submission, a notebook or a .py file): ``matplotlib`` and its submodules,
+``IPython`` (``IPython.display``) and ``ipywidgets`` are inert, ``tqdm.notebook`` is the plain
+``tqdm`` (its widget needs ipywidgets), so that a graded function that draws a plot or a
+progress bar runs, silently and at no cost; ``TQDM_DISABLE`` silences the real ``tqdm`` too.
 
 The grader has no GPU: ``.cuda()`` and ``.to("cuda")`` run on the CPU when there is none, and
 a kept constant naming a CUDA device (``device = "cuda"``, ``torch.device("cuda:0")``) names
@@ -126,7 +127,7 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             module.trange = module.tnrange = std.trange
             return
         module.subplots = _subplots
-        module.__getattr__ = lambda name: Inert.__getattr__(INERT, name)
+        module.__getattr__ = INERT.__getattr__  # every other name: the inert object
 
 
 def install_stand_ins() -> None:
