@@ -223,6 +223,7 @@ def test_a_regrade_finds_its_assignment_and_round_trips_with_gradescope(tmp_path
     assert "## Files graded under another name\n\n- submission_1001 (Student 1; Partner " \
            "One): Note: graded hw4_theory (1).py as your hw4_theory.py" in report
     assert "\nmissing file     " in report and "Totals of the 3 graded, out of 27" in report
+    first = _snapshot(out)
 
     # Gradescope's own "Download Grades" CSV compares the same way (nothing graded again).
     said = regrade(export, out, "--compare", str(GRADESCOPE_GRADES), assignment=None)
@@ -231,6 +232,8 @@ def test_a_regrade_finds_its_assignment_and_round_trips_with_gradescope(tmp_path
     assert [line for line in changes.splitlines() if line.startswith("- ")] == [
         "- submission_1001 (Student 1; Partner One): total 0.0 -> 27 (+27)"]
     assert changes.startswith(f"# Changes of hw4 against {GRADESCOPE_GRADES}\n")
+    regrade(export, out, assignment=None)  # the same files again, byte for byte
+    assert _snapshot(out) == first
 
 
 def test_an_export_of_no_known_assignment_or_of_several_is_refused_with_the_list(tmp_path):

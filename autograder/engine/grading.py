@@ -156,7 +156,8 @@ def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = F
     sandbox = Sandbox(assignment.worker_limits, mode="portable" if public_only else None)
     # Loaded under the expected module name whatever the file is called; a notebook handed
     # in for a .py is read by its definitions, as notebooks are.
-    load_mode = "definitions" if _stem_and_suffix(path.name)[1] == ".ipynb" else assignment.load_mode
+    notebook = _stem_and_suffix(path.name)[1] == ".ipynb"
+    load_mode = "definitions" if notebook else assignment.load_mode
     with WorkerClient(path, module=Path(assignment.submission).stem, sandbox=sandbox,
                       load_mode=load_mode) as client:
         for question in assignment.questions:

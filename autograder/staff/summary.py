@@ -360,7 +360,8 @@ def changes(assignment: Assignment, before: dict[str, dict], rows: list[dict],
              else "No score changed."]
     if changed:
         lines += ["", *changed]
-    for title, listed in (("Not in the earlier scores", unknown), ("No longer in the export", gone)):
+    for title, listed in (("Not in the earlier scores", unknown),
+                          ("No longer in the export", gone)):
         if listed:
             lines += ["", f"## {title}", "", *listed]
     return "\n".join(lines) + "\n"
