@@ -205,6 +205,13 @@ class UsesVutils(vutils.Dataset):
 
 def plain(x):
     return torch.as_tensor(x) + 1
+
+from numba import njit
+
+@torch.no_grad()
+@njit(cache=True)
+def compiled(x):
+    return x * 2
 """
 
 
@@ -213,6 +220,7 @@ def test_an_import_that_fails_keeps_every_definition_and_names_its_module_when_u
     problems = load_definitions(str(write_notebook(tmp_path / "n.ipynb", [
         IMPORTS_BESIDE_DEFINITIONS])), namespace)
     assert namespace["plain"](1) == 2
+    assert namespace["compiled"](torch.ones(1, requires_grad=True)).requires_grad is False
     for call, module, line in [(namespace["uses_gtn"], "gtn", 3),
                                (lambda: namespace["uses_transforms"](None),
                                 "torchvision.not_a_module", 5)]:

@@ -10,7 +10,8 @@ statements are kept:
   that cannot be imported on the grader (``gtn``, ``google.colab``, a failing build) costs
   nothing at load time: each name the import would bind (unless an earlier import bound it)
   stands for the missing module, and any use of it raises ``ModuleNotFoundError("module X is
-  not available on the grader ...")``, so only a function that uses it fails, and says why;
+  not available on the grader ...")``, so only a function that uses it fails, and says why
+  (a decorator from such a module, ``@njit``, is left out: the function runs undecorated);
 - ``def`` and ``class`` statements (with their decorators);
 - assignments (``=``, annotated) whose targets are plain names and whose value is built from
   literals, names, attributes, subscripts and operators, and calls only of functions of the
@@ -41,6 +42,7 @@ the CPU instead, so that functions creating tensors on ``device`` run.
 from __future__ import annotations
 
 import ast
+import copy
 import importlib.abc
 import importlib.machinery
 import json
@@ -281,6 +283,22 @@ def _bind_unavailable(statement, label: str, namespace: dict) -> None:
             namespace[name] = Unavailable(_imported_module(statement), where)
 
 
+def _without_unavailable_decorators(statement, namespace: dict):
+    """A def or class without its decorators that name a module the grader lacks (``@njit``
+    of numba, ``@profile`` of line_profiler): they speed up or measure what they decorate,
+    which runs as written without them. Any other statement as it is."""
+    if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return statement
+    decorators = [decorator for decorator in statement.decorator_list if not any(
+        isinstance(node, ast.Name) and isinstance(namespace.get(node.id), Unavailable)
+        for node in ast.walk(decorator))]
+    if len(decorators) == len(statement.decorator_list):
+        return statement
+    undecorated = copy.copy(statement)
+    undecorated.decorator_list = decorators
+    return undecorated
+
+
 def load_definitions(path: str, namespace: dict) -> list[str]:
     """Run the kept statements of ``path`` in ``namespace``; returns what was dropped for
     an error, one line each ("cell 4: SyntaxError ..."). An import that fails is not one
@@ -304,6 +322,7 @@ def load_definitions(path: str, namespace: dict) -> list[str]:
             aliases.update(_imported_aliases(statement))
             if not kept(statement, aliases):
                 continue
+            statement = _without_unavailable_decorators(statement, namespace)
             code = compile(ast.Module(body=[statement], type_ignores=[]), label, "exec")
             try:
                 exec(code, namespace)  # noqa: S102 - this is the sandboxed worker
