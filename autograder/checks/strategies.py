@@ -354,7 +354,8 @@ TABLE = tensor("G", 2, shape="(n_y, n_z)")
 declare("latent_map_inference", "G", TABLE, value=latent_tables(beta=False))
 declare("latent_free_energy", "G beta", TABLE, BETA,
         value=latent_tables(), large=latent_tables(large=True))
-declare("latent_gibbs_distribution", "G beta", TABLE, BETA, value=latent_tables())
+declare("latent_gibbs_distribution", "G beta", TABLE, BETA,
+        value=latent_tables(), large=latent_tables(large=True))
 
 
 @st.composite
