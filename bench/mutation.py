@@ -64,7 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import reference  # noqa: E402
-from autograder.checks.strategies import DOMAINS  # noqa: E402
+from autograder.checks.strategies import DOMAINS, LARGE  # noqa: E402
 from autograder.engine.config import Assignment, load_assignment  # noqa: E402
 from autograder.staff import leaks, regrade  # noqa: E402
 from autograder.staff.export import Submission  # noqa: E402
@@ -74,6 +74,7 @@ from tests.support import reference_submission  # noqa: E402
 RESULTS = ROOT / "bench" / "mutation"
 MAX_PER_OPERATOR = 8  # mutants of one operator in one function, spread over its sites
 DRAWS_PER_VARIANT = 100  # random inputs per strategy of the function's domain
+WIDENING = 100.0  # each draw also scaled up by this much, within the contract's magnitudes
 CALL_SECONDS = 5.0  # one call in the equivalence test; a slower mutant is not equivalent
 GRADING_TIMEOUT = 600.0  # one mutant's grading
 RTOL, ATOL = 1e-9, 1e-12  # equivalent: equal to float64 rounding of a reassociated sum
@@ -458,7 +459,9 @@ def _widened(value):
 def _answer(namespace: dict, function: str, inputs: dict, projections):
     """The answer as the trusted side receives it, or the exception, within CALL_SECONDS."""
     previous = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, CALL_SECONDS)
+    # Repeated every second after the first: an alarm raised where Python swallows it (in a
+    # garbage-collector callback) must not let a looping mutant run for ever.
+    signal.setitimer(signal.ITIMER_REAL, CALL_SECONDS, 1.0)
     try:
         return leaks.answer_as_the_worker(namespace, function, inputs, projections)
     except Exception as error:  # noqa: BLE001 - an error is an answer that differs from a value
@@ -501,13 +504,29 @@ def answered(namespace: dict, function: str, raw: list) -> list[tuple]:
     return cases
 
 
+def widest(case: dict) -> dict:
+    """``case`` with its float64 tensors scaled together as far as the contract's magnitudes
+    go (entries up to LARGE = 1e3, as its large energies), at most by WIDENING: the domain
+    reaches beyond the moderate values most strategies draw, and a naive form that overflows
+    only there differs on the domain."""
+    tensors = [value for value in case.values()
+               if isinstance(value, torch.Tensor) and value.dtype == torch.float64]
+    largest = max((float(t.abs().max()) for t in tensors if t.numel()), default=0.0)
+    factor = min(WIDENING, LARGE / largest) if largest > 0 else 1.0
+    return {name: value * factor if any(value is t for t in tensors) else value
+            for name, value in case.items()}
+
+
 def equivalence_inputs(graded: Graded) -> list[tuple]:
-    """The calls the checks made, and DRAWS_PER_VARIANT draws of every strategy of the
-    function's domain, with the reference's answers (computed once per function)."""
+    """The calls the checks made, DRAWS_PER_VARIANT draws of every strategy of the function's
+    domain and each draw widened (``widest``) where it stays in the domain, with the
+    reference's answers (computed once per function)."""
     raw = [(call.inputs, call.projections) for call in graded.calls]
     domain = DOMAINS.get(graded.name)
     for strategy in (domain.variants.values() if domain else ()):
-        raw += [(case, None) for case in draws(strategy, DRAWS_PER_VARIANT)]
+        drawn = draws(strategy, DRAWS_PER_VARIANT)
+        raw += [(case, None) for case in drawn]
+        raw += [(wide, None) for wide in map(widest, drawn) if domain.violation(wide) is None]
     return answered(leaks.reference_namespace(), graded.name, raw)
 
 
@@ -596,7 +615,7 @@ def grade_rounds(assignment: Assignment, functions: dict[str, Graded], batch: li
     selection = replace(assignment, questions=tuple(q for q in questions if q.parts))
     submissions = []
     for mutants in batch:
-        name = "+".join(mutant.id for mutant in mutants)
+        name = f"round-{mutants[0].id}"  # each mutant is in one round
         code = "\n\n".join(_submission_code(m, functions[m.function].module) for m in mutants)
         reference_submission(work / "made" / name, assignment, extra_code=code)
         submissions.append(Submission(name, work / "made" / name, ()))
