@@ -104,6 +104,8 @@ def test_equivalence_is_judged_on_the_inputs_of_the_domain():
     assert judge(naive, on_all) == "differs"
     # a mutant that raises on every input is not the mutant meant
     assert judge("-torch.logsumexp(-beta * x, dim=1) / beta", on_all) == "discarded"
+    # with no input to compare on (a model the checks only build), nothing is known: graded
+    assert judge("-torch.logsumexp(-beta * x, dim=0) / beta / beta", []) == "differs"
 
 
 def test_answers_are_the_same_only_up_to_rounding():
