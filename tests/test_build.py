@@ -355,7 +355,13 @@ def test_builds_are_byte_identical(tmp_path):
     said = run([sys.executable, "-m", "autograder", "build", "--assignment", "hw4", "--out",
                 str(tmp_path / "first")])
     assert said.returncode == 0, said.stderr
-    assert "validate hw4: the reference scores full marks: ok" in said.stderr
+    stages = [line.split(": ")[1] for line in said.stderr.splitlines()
+              if line.startswith("validate hw4: ")]
+    assert stages == ["configuration, check paths, points, handout imports",
+                      "every template function graded by a public and a hidden part",
+                      "the reference scores full marks",
+                      "the template scores 0 with no grader error"], said.stderr
+    assert len(re.findall(r"^validate hw4: .*: ok \(\d+\.\d s\)$", said.stderr, re.M)) == 4
     first = [Path(line) for line in said.stdout.split()]
     second = build.build("hw4", tmp_path / "second", validate=False)
     assert [path.name for path in first] == ["hw4_gradescope.zip", "hw4_handout.zip"]

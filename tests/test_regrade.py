@@ -28,7 +28,10 @@ from autograder.staff.progress import Progress
 from tests.support import ROOT, gradescope_export, results_but_timing
 from tests.test_grading_hw4 import MISTAKE_TABLE
 
-COUNT = 50
+# The right answers, the special cases (template, syntax error, wrong name, the group, the
+# names a spreadsheet would mangle) and 11 of hw4's single mistakes; every mistake is graded
+# on its own in test_grading_hw4, so more would only make this test slow.
+COUNT = 16
 # Gradescope's "Download Grades" of the round-trip export below: one row per student (a group's
 # members each have one, with the same Submission ID), none for a student who did not submit.
 GRADESCOPE_GRADES = Path(__file__).parent / "gradescope_grades.csv"
@@ -102,13 +105,13 @@ def test_regrade_of_an_export_then_resume_after_losing_half(tmp_path):
             assert float(row["total"]) == pytest.approx(expected), (submission_id, named)
             assert row["status"] == "graded"
             checked += 1
-    assert checked >= 20
+    assert checked >= 10
     assert variants["submission_1007"]["name"] == "Student 7; Partner Seven"
     assert variants["submission_1009"]["name"] == "Zoë Ångström"
     assert variants["submission_1011"]["name"] == "'=HYPERLINK(\"http://evil.example\")"
     # The report: pass rates per question, recognised mistakes, the histogram in two forms.
     report = (out / "report.md").read_text()
-    assert f"{COUNT} submissions: 49 graded, 1 missing file." in report
+    assert f"{COUNT} submissions: {COUNT - 1} graded, 1 missing file." in report
     assert "| 1.2.i | Gibbs distribution | 2 |" in report
     assert "the energies have the wrong sign" in report
     histogram = report.split("## Distribution of totals")[1]

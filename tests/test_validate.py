@@ -1,5 +1,6 @@
 """``validate``: each kind of mistake in an assignment is refused, named, on a temporary copy of
-a real assignment; a valid one passes; ``build`` runs it first; known mistakes are found by
+a real assignment; ``build`` runs it first (a valid one passes, stage by stage:
+tests/test_build.py, test_builds_are_byte_identical); known mistakes are found by
 scanning their package; a hidden check that cannot be loaded is a grader error."""
 from __future__ import annotations
 
@@ -155,20 +156,6 @@ def test_template_functions_are_found_in_a_script_and_in_a_notebook():
         assignment = load_assignment(name)
         assert validate.template_functions(assignment) == defined(assignment.submission)
     assert "EnergyNet" in validate.template_functions(load_assignment("final"))
-
-
-@pytest.mark.slow
-def test_a_valid_assignment_passes_and_says_each_stage():
-    said = []
-    validated = validate.validate("hw4", say=said.append)
-    assert validated.assignment.name == "hw4"
-    assert {call.part for call in validated.calls} == {  # recorded once, for the leak detector
-        part.check for question in validated.assignment.questions for part in question.parts}
-    assert [line.split(": ")[1] for line in said] == [
-        "configuration, check paths, points, handout imports",
-        "every template function graded by a public and a hidden part",
-        "the reference scores full marks", "the template scores 0 with no grader error"]
-    assert all(re.search(r": ok \(\d+\.\d s\)$", line) for line in said), said
 
 
 def test_build_refuses_an_assignment_that_does_not_validate(tmp_path, monkeypatch):
