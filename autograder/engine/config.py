@@ -130,14 +130,20 @@ def _one_of(value: str, allowed, where: str, key: str) -> str:
     return value
 
 
+def assignment_names(assignments_dir: Path = ASSIGNMENTS_DIR) -> list[str]:
+    """Every assignment there is: the folders of ``assignments_dir`` with an
+    ``assignment.toml``, by name."""
+    return sorted(path.parent.name for path in assignments_dir.glob("*/assignment.toml"))
+
+
 def load_assignment(name: str, assignments_dir: Path = ASSIGNMENTS_DIR) -> Assignment:
     """The assignment ``assignments_dir/name/assignment.toml`` describes; ``ConfigError``
     names what is wrong in it (a missing or unknown key, a value out of range)."""
     folder = assignments_dir / name
     path = folder / "assignment.toml"
     if not path.is_file():
-        known = sorted(p.name for p in assignments_dir.iterdir() if (p / "assignment.toml").is_file())
-        raise ConfigError(f"no assignment '{name}' (known: {', '.join(known)})")
+        raise ConfigError(f"no assignment '{name}' "
+                          f"(known: {', '.join(assignment_names(assignments_dir))})")
     where = str(path)
     data = _known(tomllib.loads(path.read_text()), (*TOP_LEVEL, *TABLES), where)
     settings = {field: read(data[key]) for key, (field, read) in TOP_LEVEL.items()

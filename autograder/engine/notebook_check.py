@@ -62,12 +62,11 @@ def choose_assignment(name: str | None, in_notebook: bool):
     assignment is not submitted as a notebook, the first (by name) that is, since only a
     notebook assignment can be graded from a kernel's cells."""
     from autograder.engine.cli import default_assignment
-    from autograder.engine.config import ASSIGNMENTS_DIR, load_assignment
+    from autograder.engine.config import assignment_names, load_assignment
 
     chosen = load_assignment(name or default_assignment())
     if name is None and in_notebook and not chosen.submission.endswith(".ipynb"):
-        names = sorted(path.parent.name for path in ASSIGNMENTS_DIR.glob("*/assignment.toml"))
-        notebooks = [found for found in map(load_assignment, names)
+        notebooks = [found for found in map(load_assignment, assignment_names())
                      if found.submission.endswith(".ipynb")]
         chosen = notebooks[0] if notebooks else chosen
     return chosen

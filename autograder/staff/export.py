@@ -11,7 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from autograder.engine.config import ASSIGNMENTS_DIR, load_assignment
+from autograder.engine.config import assignment_names, load_assignment
 
 METADATA = "submission_metadata.yml"
 MAX_EXPORT_BYTES = 4 * 1024**3  # what a whole course's export could reasonably unpack to
@@ -66,8 +66,7 @@ def infer_assignment(submissions: list[Submission]) -> tuple[str, str]:
     held = [[path.name for path in submitted_files(s.folder)]
             for s in submissions if s.folder.is_dir()]
     found = {}
-    for path in sorted(ASSIGNMENTS_DIR.glob("*/assignment.toml")):
-        assignment = load_assignment(path.parent.name)
+    for assignment in map(load_assignment, assignment_names()):
         files = (assignment.submission, *assignment.alternatives)
         holding = sum(any(resembles(name, files) for name in names) for names in held)
         found[assignment.name] = (" or ".join(files), holding)
