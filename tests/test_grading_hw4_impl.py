@@ -86,6 +86,34 @@ WRONG_TRAINING = {
                 for images, labels in dataloader:
                     criterion(model(images)[:, 0, :], labels).backward()
     """, "does not train the model"),
+    # An epoch off by one still lowers the loss: the grader's loader counts the batches.
+    "makes one epoch too many": ("2.train1", """
+        def train_model(model, epochs, dataloader, criterion, optimizer):
+            for _ in range(epochs + 1):
+                for images, labels in dataloader:
+                    optimizer.zero_grad()
+                    criterion(model(images)[:, 0, :], labels).backward()
+                    optimizer.step()
+    """, "32 batches were drawn where 3 epochs of 8 batches make 24"),
+    "leaves the separator out of the cross-entropy": ("2.train1", """
+        def train_model(model, epochs, dataloader, criterion, optimizer):
+            for _ in range(epochs):
+                for images, labels in dataloader:
+                    optimizer.zero_grad()
+                    criterion(model(images)[:, 0, :26], labels).backward()
+                    optimizer.step()
+    """, "never trains the energy of class(es) [26]"),
+    "feeds the model blank images": ("2.train2", """
+        def train_ebm_model(model, num_epochs, train_loader, criterion, optimizer):
+            for _ in range(num_epochs):
+                for images, targets in train_loader:
+                    energies = model(torch.zeros_like(images))
+                    ce = build_ce_matrix(energies, targets)[0]
+                    _, path, _ = find_path(build_path_matrix(energies, targets)[0].detach())
+                    optimizer.zero_grad()
+                    path_cross_entropy(ce, path).backward()
+                    optimizer.step()
+    """, "leaves the network's window.weight unchanged"),
     "trains on the energies of the best path instead of its cross-entropy": ("2.train2", """
         def train_ebm_model(model, num_epochs, train_loader, criterion, optimizer):
             for _ in range(num_epochs):

@@ -78,13 +78,27 @@ def _glyphs(seed: int = 0) -> torch.Tensor:
     return (torch.rand(27, 32, 18, generator=generator) > 0.5).float()
 
 
+class CountingLoader(torch.utils.data.DataLoader):
+    """A DataLoader that counts the batches it serves, so that the grader can tell how many
+    passes a training loop made over its data (one per epoch), whatever the loop returns."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.served = 0
+
+    def __iter__(self):
+        for batch in super().__iter__():
+            self.served += 1
+            yield batch
+
+
 def _loader(images: torch.Tensor, labels: torch.Tensor, channel: bool, batch_size: int = 1):
     """A DataLoader over (image, label) pairs, images float32 of shape (32, W), or (1, 32, W)
     where ``channel``: batches (B, 32, W) as the course notebook's loaders yield them (its
     dataset drops the channel), or (B, 1, 32, W) as the contract writes SimpleNet's input."""
     images = images.float()
     dataset = torch.utils.data.TensorDataset(images.unsqueeze(1) if channel else images, labels)
-    return torch.utils.data.DataLoader(dataset, batch_size=int(batch_size), shuffle=False)
+    return CountingLoader(dataset, batch_size=int(batch_size), shuffle=False)
 
 
 def _character_loader(n: int, seed: int = 0, batch_size: int = 8, channel: bool = False):
@@ -176,12 +190,15 @@ def _parameter_dtype(model) -> torch.dtype:
 
 def project(value, projection: dict, args=()):
     """Reduce a returned object to data: its parameters, its outputs at given inputs (fed in
-    the dtype of its parameters, as the contract promises), or the gradient of
-    sum(value * weights) with respect to argument ``argument`` (None where no graph leads
-    there), next to the value itself."""
+    the dtype of its parameters, as the contract promises), the batches a CountingLoader
+    served, or the gradient of sum(value * weights) with respect to argument ``argument``
+    (None where no graph leads there), next to the value itself. Kind "argument" applies
+    ``projection["of"]`` to argument ``argument`` instead (a model a loop trained in place)."""
     kind = projection["kind"]
-    if kind == "argument_outputs":
-        return project(args[projection["argument"]], {"kind": "outputs_at", "x": projection["x"]})
+    if kind == "argument":
+        return project(args[projection["argument"]], projection["of"])
+    if kind == "batches_served":
+        return value.served
     if kind == "value_and_gradient":
         source = args[projection["argument"]]
         weights = torch.as_tensor(projection["weights"], dtype=torch.float64)

@@ -328,7 +328,8 @@ def _cross_entropy_of(energies, labels) -> float:
 
 def _trained_outputs(student, function: str, data_spec: dict, epochs: int, probes):
     """Run the student's training loop on the grader's network and data; the network's
-    energies at each probe input before (built here, same seed) and after training."""
+    energies at each probe input before (built here, same seed) and after training, and
+    what ``_trained_everything`` checks once the caller has seen that the loss went down."""
     from autograder.sandbox.builders import build
 
     network = {"__build__": "window_net", "seed": 1}
@@ -338,10 +339,13 @@ def _trained_outputs(student, function: str, data_spec: dict, epochs: int, probe
     model = build(network)
     with torch.no_grad():
         before = [model(probe).numpy() for probe in probes]
-    projections = [{"kind": "argument_outputs", "argument": 0, "x": probe} for probe in probes]
+    projections = [{"kind": "argument", "argument": 0, "of": {"kind": "outputs_at", "x": probe}}
+                   for probe in probes] + [
+        {"kind": "argument", "argument": 0, "of": {"kind": "parameters"}},
+        {"kind": "argument", "argument": 2, "of": {"kind": "batches_served"}}]
     shown = {"epochs": epochs, "data": data_spec}
     try:
-        after = student.call_projected(function, projections, **inputs)
+        *after, parameters, served = student.call_projected(function, projections, **inputs)
     except CallError as error:
         if CUT_FROM_THE_GRAPH not in error.error:
             raise
@@ -349,12 +353,35 @@ def _trained_outputs(student, function: str, data_spec: dict, epochs: int, probe
                        "autograd graph, so no gradient reaches the model (a matrix that was "
                        ".detach()ed, or made with .item(), .numpy() or a new tensor, on the "
                        "way to the loss)") from None
-    return before, [np.asarray(a, dtype=np.float64) for a in after], shown
+    run = (function, shown, model, parameters, epochs * len(build(data_spec)), served)
+    return before, [np.asarray(a, dtype=np.float64) for a in after], shown, run
+
+
+def _trained_everything(function: str, shown: dict, model, parameters, batches: int, served):
+    """``epochs`` passes over the loader, no more and no fewer; every weight tensor of the
+    grader's network moved (the first layer's only if the images reach it), and the bias of
+    every one of the 27 classes (the loss sees all their energies, through a softmax)."""
+    if served != batches:
+        raise Mismatch(function, shown, served, batches, problem="does not make one pass over "
+                       f"the data loader per epoch: {served} batches were drawn where "
+                       f"{shown['epochs']} epochs of {batches // shown['epochs']} batches make "
+                       f"{batches}")
+    moved = {name: np.asarray(after, dtype=np.float64) != start.detach().numpy()
+             for (name, start), after in zip(model.named_parameters(), parameters)}
+    still = [name for name, changes in moved.items() if not changes.any()]
+    if still:
+        raise Mismatch(function, shown, still, problem=f"leaves the network's {', '.join(still)} "
+                       "unchanged: is the model fed the images, and does the loss reach it?")
+    untrained = np.flatnonzero(~moved["classes.bias"]).tolist()
+    if untrained:
+        raise Mismatch(function, shown, untrained, problem=f"never trains the energy of class(es) "
+                       f"{untrained}: the loss must see all 27 energies of a window")
 
 
 @check()
 def train_model_learns(student):
-    """Three epochs on 64 noisy characters lower the first window's cross-entropy."""
+    """Three epochs on 64 noisy characters lower the first window's cross-entropy, in three
+    passes over the loader, training every part of the network."""
     in_some_layout(lambda channel: _train_model_learns(student, channel))
 
 
@@ -363,18 +390,20 @@ def _train_model_learns(student, channel: bool):
 
     data = {"__build__": "character_loader", "n": 64, "channel": channel}
     images, labels = (torch.cat(part) for part in zip(*build(data)))
-    before, after, shown = _trained_outputs(student, "train_model", data, 3, [images])
+    before, after, shown, run = _trained_outputs(student, "train_model", data, 3, [images])
     start = _cross_entropy_of(before[0][:, 0, :], labels.numpy())
     end = _cross_entropy_of(after[0][:, 0, :], labels.numpy())
     if not end < 0.7 * start:
         raise Mismatch("train_model", shown, end, problem="does not train the model: the "
                        f"cross-entropy of the first window went from {start:.4f} to {end:.4f}")
+    _trained_everything(*run)
 
 
 @check()
 def train_ebm_model_learns(student):
     """Eight epochs on four word images lower, in every window, the cross-entropy of the
-    word's best-fitting target (a bound on the path loss that needs no alignment)."""
+    word's best-fitting target (a bound on the path loss that needs no alignment), in eight
+    passes over the loader, training every part of the network."""
     in_some_layout(lambda channel: _train_ebm_model_learns(student, channel))
 
 
@@ -383,7 +412,7 @@ def _train_ebm_model_learns(student, channel: bool):
 
     data = {"__build__": "word_loader", "words": TRAINING_WORDS, "channel": channel}
     images = [word_image(word) for word in TRAINING_WORDS]
-    before, after, shown = _trained_outputs(student, "train_ebm_model", data, 8, images)
+    before, after, shown, run = _trained_outputs(student, "train_ebm_model", data, 8, images)
 
     def fit(outputs):
         total = []
@@ -398,3 +427,4 @@ def _train_ebm_model_learns(student, channel: bool):
     if not end < 0.7 * start:
         raise Mismatch("train_ebm_model", shown, end, problem="does not train the model: the "
                        f"cross-entropy of the windows went from {start:.4f} to {end:.4f}")
+    _trained_everything(*run)
