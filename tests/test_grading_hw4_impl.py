@@ -94,7 +94,7 @@ WRONG_TRAINING = {
                     optimizer.zero_grad()
                     criterion(model(images)[:, 0, :], labels).backward()
                     optimizer.step()
-    """, "32 batches were drawn where 3 epochs of 8 batches make 24"),
+    """, "32 batches were drawn and 32 optimizer steps taken where 3 epochs of 8 batches make 24"),
     "leaves the separator out of the cross-entropy": ("2.train1", """
         def train_model(model, epochs, dataloader, criterion, optimizer):
             for _ in range(epochs):
@@ -288,6 +288,20 @@ NOTEBOOK_LAYOUTS = {
                     losses.append(loss.item())
             plt.plot(losses)
             plt.show()
+    """),
+    # Reads its loader twice an epoch (the second time to measure its accuracy): still one
+    # optimizer step per batch of each epoch, as an ordinary loop takes.
+    "a character loop that evaluates on its loader after each epoch": ("2.train1", """
+        def train_model(model, epochs, dataloader, criterion, optimizer):
+            for epoch in range(epochs):
+                for images, labels in dataloader:
+                    optimizer.zero_grad()
+                    criterion(model(images)[:, 0, :], labels).backward()
+                    optimizer.step()
+                with torch.no_grad():
+                    right = sum((model(images)[:, 0, :].argmin(-1) == labels).sum().item()
+                                for images, labels in dataloader)
+                print(f"epoch {epoch}: {right} right")
     """),
     "a character loop that reads four dimensions": ("2.train1", """
         def train_model(model, epochs, dataloader, criterion, optimizer):

@@ -342,10 +342,12 @@ def _trained_outputs(student, function: str, data_spec: dict, epochs: int, probe
     projections = [{"kind": "argument", "argument": 0, "of": {"kind": "outputs_at", "x": probe}}
                    for probe in probes] + [
         {"kind": "argument", "argument": 0, "of": {"kind": "parameters"}},
-        {"kind": "argument", "argument": 2, "of": {"kind": "batches_served"}}]
+        {"kind": "argument", "argument": 2, "of": {"kind": "batches_served"}},
+        {"kind": "argument", "argument": 4, "of": {"kind": "steps_taken"}}]
     shown = {"epochs": epochs, "data": data_spec}
     try:
-        *after, parameters, served = student.call_projected(function, projections, **inputs)
+        *after, parameters, served, steps = student.call_projected(function, projections,
+                                                                   **inputs)
     except CallError as error:
         if CUT_FROM_THE_GRAPH not in error.error:
             raise
@@ -353,17 +355,20 @@ def _trained_outputs(student, function: str, data_spec: dict, epochs: int, probe
                        "autograd graph, so no gradient reaches the model (a matrix that was "
                        ".detach()ed, or made with .item(), .numpy() or a new tensor, on the "
                        "way to the loss)") from None
-    run = (function, shown, model, parameters, epochs * len(build(data_spec)), served)
+    run = (function, shown, model, parameters, epochs * len(build(data_spec)), served, steps)
     return before, [np.asarray(a, dtype=np.float64) for a in after], shown, run
 
 
-def _trained_everything(function: str, shown: dict, model, parameters, batches: int, served):
-    """``epochs`` passes over the loader, no more and no fewer; every weight tensor of the
-    grader's network moved (the first layer's only if the images reach it), and the bias of
-    every one of the 27 classes (the loss sees all their energies, through a softmax)."""
-    if served != batches:
+def _trained_everything(function: str, shown: dict, model, parameters, batches: int, served,
+                        steps):
+    """``epochs`` passes over the loader, no more and no fewer (or, for a loop that also reads
+    the loader to evaluate, one optimizer step per batch of each epoch); every weight tensor
+    of the grader's network moved (the first layer's only if the images reach it), and the
+    bias of every one of the 27 classes (the loss sees all their energies, through a softmax)."""
+    if batches not in (served, steps):
         raise Mismatch(function, shown, served, batches, problem="does not make one pass over "
-                       f"the data loader per epoch: {served} batches were drawn where "
+                       f"the data loader per epoch: {served} batches were drawn and {steps} "
+                       "optimizer steps taken where "
                        f"{shown['epochs']} epochs of {batches // shown['epochs']} batches make "
                        f"{batches}")
     moved = {name: np.asarray(after, dtype=np.float64) != start.detach().numpy()
