@@ -779,7 +779,6 @@ TRAINING_LOOP = (module("model"), rule("optimizer: a torch optimizer", lambda ca
                                                      callable(case["criterion"])))
 
 
-
 def _notebook_batches(name: str, labels: str, label_dims: int) -> Condition:
     """Batches (images, labels) as a notebook's loader yields them: float32 images of one of
     the two layouts semesters use, (B, 32, W) (the course notebook's dataset drops the
