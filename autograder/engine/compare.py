@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 # Unit roundoff of float32: what one rounding to float32 costs, relatively.
 FLOAT32_ROUNDOFF = 2.0**-24
@@ -109,7 +109,7 @@ def recognise(got: list, tolerance: Tolerance, candidates: Candidates,
               canonical: Callable = lambda parts: parts) -> tuple[str, ...]:
     """The descriptions of the known mistakes whose output ``got`` matches, the closest first
     (in units of ``tolerance``; ties keep the candidates' order, the registry's). On one input
-    several mistakes can give the same (often non-finite) value; ``outcomes.the_mistake``
+    several mistakes can give the same (often non-finite) value; ``failures.the_mistake``
     picks the one to name from every failing input of the check."""
     matches = []
     for description, compute in candidates:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from autograder.engine.checks import CheckOutcome, load_check, run_check
+from autograder.engine.check_runner import CheckResult, load_check, run_check
 from autograder.engine.config import Assignment, Part, Question
 from autograder.engine.isolation import GraderEnvironmentError, Sandbox
 from autograder.engine.leaderboard import measure
@@ -195,7 +195,7 @@ def _grade_part(assignment: Assignment, question: Question, part: Part, client: 
             f"the check {part.check} (question {question.number}) cannot be loaded: {error}. "
             "The autograder is incomplete; run `python3 -m autograder validate`.") from error
     student = _student(assignment, client)
-    outcome: CheckOutcome = run_check(check, student, show_inputs=True,
+    outcome: CheckResult = run_check(check, student, show_inputs=True,
                                       show_expected=reveal or part.visibility == "visible")
     if outcome.internal_error:
         print(f"internal error in {part.check}:\n{outcome.internal_error}", file=sys.stderr)

@@ -12,9 +12,9 @@ import importlib
 import math
 from typing import Callable
 
-from autograder.engine.checks import CHECKS_PACKAGE
+from autograder.engine.check_runner import CHECKS_PACKAGE
 from autograder.engine.config import Assignment
-from autograder.engine.outcomes import Abort, CallError, Mismatch
+from autograder.engine.failures import Abort, CallError, Mismatch
 from autograder.engine.student import Student
 
 

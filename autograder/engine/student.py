@@ -1,6 +1,6 @@
 """What a check sees of the student: ``student.call(name, **inputs)`` returns plain data.
 
-The proxy turns every way a call can go wrong into the right ending (see ``outcomes``) and
+The proxy turns every way a call can go wrong into the right ending (see ``failures``) and
 keeps the part within its time budget. It knows nothing of any homework.
 """
 from __future__ import annotations
@@ -8,8 +8,9 @@ from __future__ import annotations
 import errno
 import time
 
+from autograder.engine.compare import as_float_array
 from autograder.engine.formatting import format_inputs
-from autograder.engine.outcomes import Abort, CallError
+from autograder.engine.failures import Abort, CallError
 from autograder.engine.worker_client import WorkerClient, WorkerDied
 
 OUTPUT_LIMIT = 8192
@@ -48,6 +49,11 @@ class Student:
         """Call ``function`` with ``inputs`` (positionally, in order) and return its value.
         An input may be a spec of an object for the worker to build (``sandbox.builders``)."""
         return self.call_projected(function, None, **inputs)
+
+    def call_array(self, function: str, shape: tuple, **inputs):
+        """``call``, with the value as a float64 NumPy array of ``shape`` (a scalar: ``()``);
+        any other value is a ``Mismatch`` that says what came back."""
+        return as_float_array(function, self.call(function, **inputs), shape, inputs)
 
     def call_projected(self, function: str, projections, **inputs):
         """Like ``call``, but the returned object is reduced by ``projections`` in the worker:

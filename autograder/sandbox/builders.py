@@ -15,6 +15,11 @@ from torch import nn
 BUILD_KEY = "__build__"
 
 
+def spec(kind: str, **parameters) -> dict:
+    """The spec of an object of ``kind`` (a name in ``BUILDERS``) built from ``parameters``."""
+    return {BUILD_KEY: kind, **parameters}
+
+
 class ShallowEnergyNet(nn.Module):
     """E(x) = w2 . tanh(W1 x + b1) + b2 for x in R^2: the grader's own EnergyNet, used to
     feed the importance-sampling functions a model whose parameters the grader chose."""

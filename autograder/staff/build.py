@@ -39,7 +39,8 @@ TEMPLATES_DIR = SHIPPED_ROOT / "student_template"
 # Gradescope zip needs the hidden checks; the handout has only what the student check runs.
 GRADESCOPE_PACKAGE = ("__init__.py", "__main__.py", "engine", "sandbox", "checks")
 HANDOUT_PACKAGE = ("__init__.py", "__main__.py", "engine", "sandbox", "checks/__init__.py",
-                   "checks/public", "checks/strategies.py", "checks/conditioning.py")
+                   "checks/public", "checks/api.py", "checks/strategies.py",
+                   "checks/conditioning.py")
 SCRIPTS = ("setup.sh", "run_autograder")  # Gradescope runs these: the only executables
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold
 LEFT_BEHIND = frozenset({"__pycache__", ".hypothesis"})  # folders Python and hypothesis write

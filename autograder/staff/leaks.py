@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from autograder.engine.checks import load_check
+from autograder.engine.check_runner import load_check
 from autograder.engine.config import Assignment
 from autograder.engine.isolation import PROJECT_ROOT
 from autograder.sandbox import builders, loader, wire

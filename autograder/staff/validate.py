@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from autograder.engine.checks import load_check
+from autograder.engine.check_runner import load_check
 from autograder.engine.config import ASSIGNMENTS_DIR, Assignment, ConfigError, load_assignment
 from autograder.engine.grading import grade
 from autograder.engine.isolation import PROJECT_ROOT

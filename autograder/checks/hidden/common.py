@@ -9,7 +9,7 @@ import torch
 from hypothesis import given
 from torch import nn
 
-from autograder.engine.checks import DEFAULT_EXAMPLES, check
+from autograder.engine.check_runner import DEFAULT_EXAMPLES, check
 from autograder.engine.compare import Tolerance, expect_close
 from autograder.sandbox.builders import build_all
 from reference.mistakes import mistakes_for

@@ -12,7 +12,7 @@ from hypothesis import given
 from autograder.checks.hidden.common import matches_reference
 from autograder.checks.strategies import cases
 from autograder.engine.compare import float32_tolerance
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from reference import contrastive_losses as ref
 
 NUDGE = 1e-9

@@ -11,7 +11,7 @@ from hypothesis import given
 from autograder.checks.conditioning import probability_rtol
 from autograder.checks.hidden.common import comparison, matches_reference
 from autograder.checks.strategies import cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
 from reference import energy_models as ref
 

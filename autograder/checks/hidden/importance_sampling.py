@@ -10,9 +10,9 @@ from autograder.checks.hidden.common import comparison, in_float64
 from autograder.checks.public.importance_sampling import (
     model_log_likelihood, trained_log_likelihoods)
 from autograder.checks.strategies import cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 from autograder.sandbox.builders import build
 from reference import importance_sampling as ref
 

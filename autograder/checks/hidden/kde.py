@@ -6,7 +6,7 @@ from hypothesis import given
 
 from autograder.checks.hidden.common import comparison
 from autograder.checks.strategies import cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, expect_close, float32_tolerance
 from reference import kde as ref
 

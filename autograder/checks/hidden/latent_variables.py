@@ -10,9 +10,9 @@ from autograder.checks.conditioning import (
     lasso_objective_tolerance, minimum_tolerance, probability_rtol)
 from autograder.checks.hidden.common import comparison
 from autograder.checks.strategies import cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, float32_tolerance, recognise
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 from reference import latent_variables as ref
 from reference.mistakes import mistakes_for
 

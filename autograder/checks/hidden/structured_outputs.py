@@ -5,8 +5,8 @@ from hypothesis import given
 
 from autograder.checks.hidden.common import comparison
 from autograder.checks.strategies import cases
-from autograder.engine.checks import check
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.check_runner import check
+from autograder.engine.failures import Mismatch
 from autograder.engine.compare import float32_tolerance
 from reference import structured_outputs as ref
 

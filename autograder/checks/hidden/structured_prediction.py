@@ -12,9 +12,9 @@ from hypothesis import given
 from autograder.checks.hidden.common import comparison, in_float64
 from autograder.checks.public.structured_prediction import alignment_problem
 from autograder.checks.strategies import cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, float32_tolerance, recognise
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 from reference import structured_prediction as ref
 from reference.mistakes import mistakes_for
 

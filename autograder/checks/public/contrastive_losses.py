@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import assume, given
 
 from autograder.checks.strategies import contrastive_cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 STEP = 1e-2
 KINK_DISTANCE = 10 * STEP

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from autograder.checks.public.energy_models import expect_negative_log_probability
 from autograder.checks.strategies import energy_cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 
 def _loss(student, function, inputs) -> float:

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from autograder.checks.conditioning import probability_rtol
 from autograder.checks.strategies import energy_cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 
 def _lower_energy_never_less_likely(function, inputs, energies, likelihood, slack,

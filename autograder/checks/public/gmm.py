@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.checks.strategies import as_tensor, em_cases, gmm_cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 # The sampler's statistics are z-scores checked at |z| <= 6: a correct sampler fails one with
 # probability about 2e-9, and the 20-odd statistics below together with less than 1e-7.

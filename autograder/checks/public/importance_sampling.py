@@ -12,9 +12,9 @@ from hypothesis.extra.numpy import arrays
 
 from autograder.checks.strategies import (
     as_tensor, energy_net_specs, importance_samples, points, reals)
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 from autograder.sandbox.builders import build
 
 SIZES = (1, 7, 100)

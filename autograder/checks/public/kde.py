@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.checks.strategies import kde_cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 
 @check()

@@ -10,9 +10,9 @@ from hypothesis.extra.numpy import arrays
 
 from autograder.checks.strategies import (
     as_tensor, dictionary_cases, latent_tables, reals, round_to_float32)
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 
 @check()

@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import given
 
 from autograder.checks.strategies import linear_cases
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 STEP = 1e-5
 

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from autograder.checks.strategies import cases, reals
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 
 @check()

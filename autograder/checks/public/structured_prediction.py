@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from autograder.checks.strategies import (
     alignments, energies_and_targets, path_matrices, round_to_float32)
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.outcomes import CallError, Mismatch
+from autograder.engine.failures import CallError, Mismatch
 
 INVALID = 2**30
 WIDTHS = (18, 22, 40, 100)

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from autograder.checks.public.gmm import expect_one_component, unit_gaussian_log_density
 from autograder.checks.strategies import (
     as_tensor, gmm_cases, points, posterior_cases, round_to_float32)
-from autograder.engine.checks import check
+from autograder.engine.check_runner import check
 from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 # log p(x) - ELBO_uniform for the model of question 1.1 (K equal weights, the means of
 # gmm_means(K, R)) at fixed points, to 6 significant digits. tests/test_grading_final.py

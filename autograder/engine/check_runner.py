@@ -1,9 +1,9 @@
 """Declaring grading checks and running one of them against a student.
 
-A check is a function ``check(student)``, usually wrapped by hypothesis' ``@given`` so that it
-also receives generated inputs. ``@check`` applies the settings that make grading
-deterministic and quiet (derandomised, no example database, no deadline, one bug reported),
-and ``run_check`` turns whatever ending the check has into a ``CheckOutcome``.
+A check is a function ``check(student, **drawn)``, declared by ``@check(case=strategy)``:
+hypothesis draws its inputs with the settings that make grading deterministic and quiet
+(derandomised, seeded by the check's path, no example database, no deadline, one bug
+reported), and ``run_check`` turns whatever ending the check has into a ``CheckResult``.
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 import hypothesis
-from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 
 from autograder.engine.isolation import GraderEnvironmentError
-from autograder.engine.outcomes import Abort, CallError, Mismatch, mistakes_seen, the_mistake
+from autograder.engine.failures import Abort, CallError, Mismatch, mistakes_seen, the_mistake
 
 CHECKS_PACKAGE = "autograder.checks"
 DEFAULT_EXAMPLES = 60
@@ -41,13 +41,17 @@ def _draw_from_the_seed_alone() -> None:
 _draw_from_the_seed_alone()
 
 
-def check(max_examples: int = DEFAULT_EXAMPLES) -> Callable:
-    """Mark a function as a grading check; hypothesis checks get deterministic settings."""
+def check(examples: int = DEFAULT_EXAMPLES, **strategies) -> Callable:
+    """Declare a grading check ``function(student, **drawn)``: each keyword names an argument
+    and the hypothesis strategy that draws it, for ``examples`` draws, with the settings that
+    make grading deterministic and quiet. Without strategies the check runs once."""
 
     def decorate(function: Callable) -> Callable:
-        if hasattr(function, "hypothesis"):
+        if strategies:
+            function = given(**strategies)(function)
+        if hasattr(function, "hypothesis"):  # TRANSITION: old @given form
             function = settings(
-                max_examples=max_examples,
+                max_examples=examples,
                 derandomize=True,
                 database=None,
                 deadline=None,
@@ -86,7 +90,7 @@ def seed_of(path: str) -> int:
 
 
 @dataclass
-class CheckOutcome:
+class CheckResult:
     passed: bool
     feedback: str = ""
     internal_error: str | None = None
@@ -95,23 +99,23 @@ class CheckOutcome:
 
 @mistakes_seen()
 def run_check(function: Callable, student, *, show_inputs: bool,
-              show_expected: bool) -> CheckOutcome:
+              show_expected: bool) -> CheckResult:
     try:
         function(student)
     except Abort as abort:
-        return CheckOutcome(False, abort.message)
+        return CheckResult(False, abort.message)
     except Mismatch as mismatch:
         mismatch.mistakes = the_mistake(mismatch.mistakes)
-        return CheckOutcome(False, mismatch.feedback(show_inputs, show_expected),
+        return CheckResult(False, mismatch.feedback(show_inputs, show_expected),
                             mistakes=mismatch.mistakes)
     except CallError as error:
-        return CheckOutcome(False, error.feedback(show_inputs))
+        return CheckResult(False, error.feedback(show_inputs))
     except hypothesis.errors.Flaky:
-        return CheckOutcome(False, "Your code gave different answers when called twice with the "
+        return CheckResult(False, "Your code gave different answers when called twice with the "
                                    "same input; graded functions must be deterministic.")
     except GraderEnvironmentError:
         raise  # the grader's environment failed: no part may be scored on it
     except Exception:  # noqa: BLE001 - a grader bug must cost a part, never the whole run
-        return CheckOutcome(False, "The grader could not run this check; the course staff "
+        return CheckResult(False, "The grader could not run this check; the course staff "
                                    "has been told.", internal_error=traceback.format_exc())
-    return CheckOutcome(True)
+    return CheckResult(True)
