@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autograder.engine.compare import Tolerance, expect_close, recognise
-from autograder.engine.outcomes import Mismatch
+from autograder.engine.failures import Mismatch
 
 LOOSE = Tolerance(atol=1e-3, rtol=1e-3)
 

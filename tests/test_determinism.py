@@ -17,7 +17,7 @@ DRAWS = textwrap.dedent("""
     import json, sys
     sys.path.insert(0, {root!r})
     from hypothesis import given, strategies as st
-    from autograder.engine.checks import check
+    from autograder.engine.check_runner import check
     if {load_constants}:
         sys.path.insert(0, {folder!r})
         import many_constants  # a module of the project's kind, full of numbers

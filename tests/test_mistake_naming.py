@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, strategies as st
 
 import reference.mistakes
-from autograder.engine.checks import check, run_check
+from autograder.engine.check_runner import check, run_check
 from autograder.engine.compare import Tolerance, expect_close
 from autograder.staff import summary
 from autograder.staff.regrade import grading_record
