@@ -9,7 +9,8 @@ from each other's private names.
 - ``expect_close`` and ``Tolerance``: every numeric comparison, within a tolerance.
 - ``comparison`` and ``matches_reference``: a hidden check against the reference (grader only).
 - ``spec``: an object the worker builds (a model, a generator), and ``build_all`` to build the
-  identical object for the reference.
+  identical object for the reference; ``word_image``, the image of a word the worker's
+  ``word_loader`` serves.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from autograder.engine.check_runner import DEFAULT_EXAMPLES, check
 from autograder.engine.compare import (FLOAT32_ROUNDOFF, Tolerance, as_float_array,
                                        expect_close, float32_tolerance, recognise)
 from autograder.engine.failures import CallError, Mismatch
-from autograder.sandbox.builders import build, build_all, spec
+from autograder.sandbox.builders import build, build_all, spec, word_image
 
 # The comparison with the reference exists on the grader only (``hidden/``), never in the
 # students' handout, so its names are looked up when a hidden check first asks for them.
@@ -34,4 +35,4 @@ def __getattr__(name: str):
 
 __all__ = ["DEFAULT_EXAMPLES", "FLOAT32_ROUNDOFF", "CallError", "Mismatch", "Tolerance",
            "as_float_array", "build", "build_all", "check", "expect_close", "float32_tolerance",
-           "recognise", "spec", *_GRADER_ONLY]
+           "recognise", "spec", "word_image", *_GRADER_ONLY]
