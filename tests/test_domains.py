@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 
 from autograder.engine.config import load_assignment
 from autograder.engine.student import Student
+from autograder.sandbox.builders import spec
 from tests.support import ROOT, assert_full_marks, grade_folder, only_questions, reference_submission
 
 ASSIGNMENTS = ("hw4", "a3", "final", "hw4_impl")
@@ -135,6 +136,31 @@ OUTSIDE = [
 def test_each_domain_rejects_what_the_contract_excludes(function, case, words):
     violation = _domains()[function].violation(case)
     assert violation is not None and words in violation, violation
+
+
+LOADER_BATCHES = [
+    ("train_model", spec("character_loader", n=4), True),
+    ("train_model", spec("character_loader", n=4, channel=True), True),
+    ("train_ebm_model", spec("word_loader", words=["ab"]), True),
+    ("train_ebm_model", spec("word_loader", words=["ab"], channel=True), True),
+    # what no notebook's loader yields: a channel added twice, float labels, a 3-channel image
+    ("train_model", [(torch.zeros(2, 1, 1, 32, 18), torch.zeros(2, dtype=torch.long))], False),
+    ("train_model", [(torch.zeros(2, 32, 18), torch.zeros(2))], False),
+    ("train_ebm_model", [(torch.zeros(1, 3, 32, 36), torch.zeros(1, 4, dtype=torch.long))],
+     False),
+]
+
+
+@pytest.mark.parametrize("function,batches,inside", LOADER_BATCHES)
+def test_the_training_loops_get_batches_as_a_notebooks_loader_yields_them(function, batches,
+                                                                          inside):
+    """The notebook's loaders yield images with or without the channel (B, 32, W) or
+    (B, 1, 32, W); both are inside the training loops' domain, and nothing else is."""
+    violation = _domains()[function].violation({  # bound by position, as the worker passes them
+        "model": spec("window_net"), "epochs": 1, "data": batches,
+        "criterion": spec("notebook_cross_entropy"),
+        "optimizer": spec("adam", of=0, lr=1e-2)})
+    assert (violation is None) is inside, violation
 
 
 def test_em_starts_give_every_component_a_share_all_along_the_fit():
