@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from autograder.engine.formatting import describe_value, format_inputs
+from autograder.engine.replies import Raised, UnsupportedReturn
 
 # The known mistakes matched on each failing input of the check running (``mistakes_seen``).
 _MATCHED_PER_INPUT: ContextVar[list | None] = ContextVar("matched_per_input", default=None)
@@ -27,29 +28,36 @@ class Abort(BaseException):
 
 @dataclass
 class CallError(Exception):
-    """The student's function raised, or returned something that is not numeric data."""
+    """The student's function raised (``Raised``), or returned something that is not numeric
+    data (``UnsupportedReturn``)."""
 
     function: str
-    error_type: str
-    error: str
+    reply: Raised | UnsupportedReturn
     inputs: dict = field(default_factory=dict)
-    signature: str | None = None
-    where: str | None = None  # the line of the student's file the error came through
+
+    @property
+    def error(self) -> str:
+        """What the student's code said: the exception's message, or what it returned."""
+        if isinstance(self.reply, UnsupportedReturn):
+            return self.reply.description
+        return self.reply.message
 
     def feedback(self, show_inputs: bool) -> str:
         where = f" for {format_inputs(self.inputs)}" if show_inputs and self.inputs else ""
-        if self.error_type == "Unsupported":
-            return (f"'{self.function}' returned {self.error}{where}; return a torch tensor, "
-                    "a NumPy array, a number or a list of numbers.")
-        text = f"'{self.function}' raised {self.error_type}: {self.error}{where}."
-        if self.where:
-            text += f" The error came from {self.where}."
-        if self.error_type == "NameError" and "is not defined" in self.error:
+        if isinstance(self.reply, UnsupportedReturn):
+            return (f"'{self.function}' returned {self.reply.description}{where}; return a "
+                    "torch tensor, a NumPy array, a number or a list of numbers.")
+        raised = self.reply
+        text = f"'{self.function}' raised {raised.type_name}: {raised.message}{where}."
+        if raised.where:
+            text += f" The error came from {raised.where}."
+        # The message is the student's exception's own: only a hint depends on its words.
+        if raised.type_name == "NameError" and "is not defined" in raised.message:
             text += (" A graded function only has its arguments and your definitions: a global "
                      "made by a cell that runs code (a data loader, a model) does not exist "
                      "when grading; use the argument instead.")
-        if self.error_type == "TypeError" and self.signature is not None:
-            text += f" Your signature is {self.function}{self.signature}"
+        if raised.type_name == "TypeError" and raised.signature is not None:
+            text += f" Your signature is {self.function}{raised.signature}"
             text += (f"; the grader calls {self.function}({', '.join(self.inputs)})."
                      if self.inputs else ".")
         return text

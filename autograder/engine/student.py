@@ -5,13 +5,14 @@ keeps the part within its time budget. It knows nothing of any homework.
 """
 from __future__ import annotations
 
-import errno
 import time
 
 from autograder.engine.compare import as_float_array
 from autograder.engine.formatting import format_inputs
 from autograder.engine.failures import Abort, CallError
-from autograder.engine.worker_client import WorkerClient, WorkerDied
+from autograder.engine.replies import (Answer, LimitHit, LoadFailed, MissingFunction, Raised,
+                                       TimedOut, Value, WorkerDied)
+from autograder.engine.worker_client import WorkerClient
 
 OUTPUT_LIMIT = 8192
 
@@ -60,63 +61,46 @@ class Student:
         the value is the list of their results."""
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
-            raise Abort(f"This part took longer than {self._part_time_limit:g} s in total; "
-                        "the remaining checks were not run.")
+            raise self._out_of_time()
         timeout = min(self._call_time_limit, remaining)
-        try:
-            reply = self._client.call(function, list(inputs.values()), timeout, projections)
-        except WorkerDied as death:
-            if timeout < self._call_time_limit and "took longer" in death.reason:
-                raise Abort(f"This part took longer than {self._part_time_limit:g} s in "
-                            "total; the remaining checks were not run.") from None
-            raise Abort(f"'{function}' {death.reason} when called with "
-                        f"{format_inputs(inputs)}.") from None
-        self._keep_output(reply.get("output", ""))
+        reply = self._client.call(function, list(inputs.values()), timeout, projections)
+        if isinstance(reply, TimedOut) and timeout < self._call_time_limit:
+            raise self._out_of_time()
+        if isinstance(reply, (TimedOut, WorkerDied)):
+            raise Abort(f"'{function}' {reply.reason} when called with "
+                        f"{format_inputs(inputs)}.")
+        self._keep_output(reply.output)
         self.calls += 1
-        self.last_call = {"function": function, "inputs": inputs, "received": reply.get("value")}
-        if reply.get("ok"):
-            return reply.get("value")
+        received = reply.value if isinstance(reply, Value) else None
+        self.last_call = {"function": function, "inputs": inputs, "received": received}
+        if isinstance(reply, Value):
+            return reply.value
         return self._fail(function, inputs, reply)
+
+    def _out_of_time(self) -> Abort:
+        """The part's time budget is spent (its last call cut short by it, or none left)."""
+        return Abort(f"This part took longer than {self._part_time_limit:g} s in total; "
+                     "the remaining checks were not run.")
 
     def note_expected(self, value) -> None:
         """Record what the last call should have returned (for the detail view)."""
         if self.last_call is not None:
             self.last_call["expected"] = value
 
-    def _fail(self, function: str, inputs: dict, reply: dict):
-        error_type = str(reply.get("error_type", "Error"))
-        error = str(reply.get("error", ""))
-        if self._client.load_error is not None:
-            reason = f"{error_type}: {error}" if error_type else error
-            if reply.get("where"):
-                reason += f" (at {reply['where']})"
-            raise Abort(f"{self._submission_name} could not be loaded: {reason}")
-        if error_type == "MissingFunction":
-            reasons = self._client.load_problems
-            detail = f" Loading it reported: {'; '.join(reasons[:3])}." if reasons else ""
-            raise Abort(f"'{function}' is not defined in {self._submission_name}.{detail}")
-        if error_type == "NotImplementedError":
-            raise Abort(f"'{function}' is not implemented yet (it raises NotImplementedError).")
-        if error_type in ("SystemExit", "KeyboardInterrupt"):
-            raise Abort(f"'{function}' raised {error_type} when called with "
-                        f"{format_inputs(inputs)}; a graded function must return a value.")
-        limit = self._limit_hit(reply)
-        if limit is not None:
-            self._client.stop()  # whatever the worker left behind must not reach the next part
-            raise Abort(f"'{function}' {limit} when called with {format_inputs(inputs)}.")
-        raise CallError(function, error_type, error, inputs,
-                        signature=reply.get("signature"), where=reply.get("where"))
-
-    def _limit_hit(self, reply: dict) -> str | None:
-        """A resource limit of the sandbox, in plain words, if the error was one."""
-        limits = self._client.sandbox.limits
-        if reply.get("out_of_memory"):
-            return f"ran out of memory (the limit is {limits.memory_mb} MB)"
-        number = reply.get("errno")
-        if number == errno.EFBIG:
-            return f"wrote a file larger than the limit of {limits.file_mb} MB"
-        if number == errno.EMFILE:
-            return f"opened more files than the limit of {limits.open_files}"
-        if number == errno.EAGAIN and reply.get("error_type") == "BlockingIOError":
-            return f"started more processes than the limit of {limits.processes}"
-        return None
+    def _fail(self, function: str, inputs: dict, reply: Answer):
+        """Raise the ending of a call that returned no value."""
+        match reply:
+            case LoadFailed(reason=reason):
+                raise Abort(f"{self._submission_name} could not be loaded: {reason}")
+            case MissingFunction(load_problems=reasons):
+                detail = f" Loading it reported: {'; '.join(reasons[:3])}." if reasons else ""
+                raise Abort(f"'{function}' is not defined in {self._submission_name}.{detail}")
+            case Raised(not_implemented=True):
+                raise Abort(f"'{function}' is not implemented yet (it raises "
+                            "NotImplementedError).")
+            case Raised(exited=True, type_name=type_name):
+                raise Abort(f"'{function}' raised {type_name} when called with "
+                            f"{format_inputs(inputs)}; a graded function must return a value.")
+            case LimitHit(limit=limit):
+                raise Abort(f"'{function}' {limit} when called with {format_inputs(inputs)}.")
+        raise CallError(function, reply, inputs)

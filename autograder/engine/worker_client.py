@@ -1,7 +1,8 @@
 """The trusted side's handle on a worker process (see ``autograder/sandbox/worker.py``).
 
-One worker serves a whole grading run while it lives. A call that times out, a crash, a
-``sys.exit`` that escaped, or an ``os._exit`` kills the worker's whole process group and raises
+One worker serves a whole grading run while it lives. Each reply is parsed here, once, into
+one of the types of ``replies``. A call that times out, a crash, a ``sys.exit`` that escaped,
+or an ``os._exit`` kills the worker's whole process group and comes back as ``TimedOut`` or
 ``WorkerDied``; the next call starts a fresh worker, so only the part in progress is lost.
 
 A worker that cannot start, or cannot import its runtime, fails its hello: that is the
@@ -11,6 +12,7 @@ output; each exchange runs in a thread under a deadline, so it works alike on ev
 """
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -20,17 +22,19 @@ import threading
 from pathlib import Path
 
 from autograder.engine.isolation import GraderEnvironmentError, Limits, Sandbox
+from autograder.engine.replies import (CallReply, LimitHit, Loaded, LoadFailed, MissingFunction,
+                                       Raised, TimedOut, UnsupportedReturn, Value, WorkerDied)
 from autograder.sandbox import wire
 
 STDERR_KEPT = 4000  # characters of a failed start's standard error shown to the staff
 
 
-class WorkerDied(Exception):
-    """The worker is gone; ``reason`` says why in plain words."""
+class WorkerLost(Exception):
+    """The worker is gone in the middle of an exchange; ``ending`` says how."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, ending: TimedOut | WorkerDied):
+        super().__init__(ending.reason)
+        self.ending = ending
 
 
 def _tensor_to_array(node):
@@ -71,7 +75,7 @@ def _startup_failure(greeting: dict | None, death: str | None, stderr: str,
                     f"{limits.open_files} open files)" if sandbox.mode == "confined" else "")
     if greeting is not None:
         cause = (f"the worker could not import {greeting.get('module') or 'its runtime'}"
-                 f"{under_limits} ({greeting.get('error_type')}: {greeting.get('error')})")
+                 f"{under_limits} ({_text(greeting, 'error_type')}: {_text(greeting, 'error')})")
     elif "No such file or directory" in stderr or "can't open file" in stderr:
         cause = (f"the worker could not start: the interpreter {python} or the worker's own "
                  f"files are not visible inside the sandbox ({last})")
@@ -91,20 +95,72 @@ def _startup_failure(greeting: dict | None, death: str | None, stderr: str,
 # student's to change, so the trusted side cuts every text again, and drops wrong types.
 TEXT_LIMITS = {"output": 8192, "error": 2000, "error_type": 100, "where": 2000,
                "signature": 500}
+PROBLEMS_KEPT, PROBLEM_LIMIT = 20, 500  # what loading reported: so many lines, so long
 
 
-def _sanitised(reply: dict) -> dict:
-    clean = dict(reply)
-    for key, limit in TEXT_LIMITS.items():
-        value = reply.get(key)
-        if value is None and key != "output":
-            continue
-        clean[key] = value[:limit] if isinstance(value, str) else ""
-    for key in ("ok", "out_of_memory"):
-        clean[key] = reply.get(key) is True
-    if not isinstance(reply.get("errno"), int) or isinstance(reply.get("errno"), bool):
-        clean["errno"] = None
-    return clean
+def _text(fields: dict, key: str) -> str | None:
+    """The text ``fields[key]``, cut to its limit; None where it is missing or not text."""
+    value = fields.get(key)
+    return value[:TEXT_LIMITS[key]] if isinstance(value, str) else None
+
+
+def _errno(fields: dict) -> int | None:
+    """The exception's errno; None where there is none or it is not an integer (a bool is
+    not one, though Python counts it as such)."""
+    number = fields.get("errno")
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
+
+
+def _error_type(fields: dict) -> str:
+    """The type name of what the worker reports; "Error" where it gives none."""
+    error_type = _text(fields, "error_type")
+    return "Error" if error_type is None else error_type
+
+
+def parse_load_reply(fields: dict) -> Loaded | LoadFailed:
+    """What the worker's reply to ``load`` says, checked."""
+    output = _text(fields, "output") or ""
+    if fields.get("ok") is True:
+        problems = fields.get("problems")
+        kept = problems[:PROBLEMS_KEPT] if isinstance(problems, list) else []
+        return Loaded(output, tuple(str(problem)[:PROBLEM_LIMIT] for problem in kept))
+    error_type, error = _error_type(fields), _text(fields, "error") or ""
+    reason = f"{error_type}: {error}" if error_type else error
+    where = _text(fields, "where")
+    return LoadFailed(output, reason + (f" (at {where})" if where else ""))
+
+
+def parse_call_reply(fields: dict, limits: Limits, load_problems: tuple[str, ...]) -> CallReply:
+    """What the worker's reply to ``call`` says, checked; ``limits`` word a limit hit and
+    ``load_problems`` (what loading reported) go with a missing function."""
+    output = _text(fields, "output") or ""
+    if fields.get("ok") is True:
+        return Value(output, fields.get("value"))
+    error_type = _error_type(fields)
+    if error_type == "MissingFunction":
+        return MissingFunction(output, load_problems)
+    error = _text(fields, "error") or ""
+    if error_type == "Unsupported":
+        return UnsupportedReturn(output, error)
+    raised = Raised(output, error_type, error, _text(fields, "where"), _text(fields, "signature"))
+    if raised.not_implemented or raised.exited:
+        return raised  # a function that stops on purpose says so, whatever its message
+    limit = _limit_hit(fields, error_type, limits)
+    return raised if limit is None else LimitHit(output, limit)
+
+
+def _limit_hit(fields: dict, error_type: str, limits: Limits) -> str | None:
+    """A resource limit of the sandbox, in plain words, if the error was one."""
+    if fields.get("out_of_memory") is True:
+        return f"ran out of memory (the limit is {limits.memory_mb} MB)"
+    number = _errno(fields)
+    if number == errno.EFBIG:
+        return f"wrote a file larger than the limit of {limits.file_mb} MB"
+    if number == errno.EMFILE:
+        return f"opened more files than the limit of {limits.open_files}"
+    if number == errno.EAGAIN and error_type == "BlockingIOError":
+        return f"started more processes than the limit of {limits.processes}"
+    return None
 
 
 def _keep_last_lines(stream, lines: list[str]) -> None:
@@ -123,12 +179,10 @@ class WorkerClient:
         self.submission = Path(submission).resolve()
         self.module = module
         self.load_mode = load_mode
-        self.load_problems: list[str] = []
         self.sandbox = sandbox
         self.load_timeout = load_timeout
         self.process: subprocess.Popen | None = None
-        self.load_error: dict | None = None
-        self.load_output = ""
+        self._loaded: Loaded | LoadFailed | None = None  # the last loading's ending
         # Once a worker could not start, none will: every later start says so at once.
         self.environment_failure: GraderEnvironmentError | None = None
         self.greeting: dict = {}  # the last worker's hello: its Python, torch and memory
@@ -139,16 +193,17 @@ class WorkerClient:
         Raises ``GraderEnvironmentError`` when the worker cannot start or import its runtime."""
         submission_folder = self.launch()
         try:
-            reply = self._exchange(
+            self._loaded = parse_load_reply(self._exchange(
                 {"op": "load", "path": str(submission_folder / self.submission.name),
-                 "module": self.module, "mode": self.load_mode}, self.load_timeout)
-        except WorkerDied as death:
+                 "module": self.module, "mode": self.load_mode}, self.load_timeout))
+        except WorkerLost as lost:
             # Importing is deterministic: a file that kills its worker is not loaded again.
-            reply = {"ok": False, "error_type": "", "error": f"importing it {death.reason}"}
-        self.load_output = reply.get("output") or ""
-        self.load_error = None if reply.get("ok") else reply
-        problems = reply.get("problems")
-        self.load_problems = [str(p)[:500] for p in problems[:20]] if isinstance(problems, list) else []
+            self._loaded = LoadFailed("", f"importing it {lost.ending.reason}")
+
+    @property
+    def load_output(self) -> str:
+        """What the submission printed while it was loaded last."""
+        return "" if self._loaded is None else self._loaded.output
 
     def launch(self) -> Path:
         """Start a worker up to its hello (``self.greeting``), nothing of the student's loaded
@@ -186,9 +241,9 @@ class WorkerClient:
         greeting = death = None
         try:
             greeting = self._exchange(None, self.load_timeout)
-        except WorkerDied as died:
-            death = died.reason
-        if greeting is not None and greeting.get("ok") and greeting.get("op") == "hello":
+        except WorkerLost as lost:
+            death = lost.ending.reason
+        if greeting is not None and greeting.get("ok") is True and greeting.get("op") == "hello":
             self.greeting = greeting
             return
         self.stop()
@@ -228,16 +283,23 @@ class WorkerClient:
         self.close()
 
     # -- requests ---------------------------------------------------------------------
-    def call(self, function: str, args: list, timeout: float, projections=None) -> dict:
-        """Run one function; returns the worker's reply (``ok``, ``value`` or ``error``...)."""
-        if self.load_error is None and self.process is None:
+    def call(self, function: str, args: list, timeout: float, projections=None) -> CallReply:
+        """Run one function (starting a worker if none runs); returns how the call ended."""
+        if self.process is None and not isinstance(self._loaded, LoadFailed):
             self.start()
-        if self.load_error is not None:
-            return self.load_error
+        if isinstance(self._loaded, LoadFailed):
+            return self._loaded
         request = {"op": "call", "function": function, "args": args, "seed": 0}
         if projections is not None:
             request["project"] = projections
-        return self._exchange(request, timeout)
+        try:
+            fields = self._exchange(request, timeout)
+        except WorkerLost as lost:
+            return lost.ending
+        reply = parse_call_reply(fields, self.sandbox.limits, self._loaded.problems)
+        if isinstance(reply, LimitHit):
+            self.stop()  # whatever the worker left behind must not reach the next part
+        return reply
 
     def check_health(self, timeout: float = 5.0) -> None:
         """Stop a worker that no longer answers in turn (threads writing to the channel, a
@@ -247,13 +309,14 @@ class WorkerClient:
         nonce = os.urandom(8).hex()
         try:
             reply = self._exchange({"op": "ping", "nonce": nonce}, timeout)
-        except WorkerDied:
+        except WorkerLost:
             return
         if reply.get("nonce") != nonce:
             self.stop()
 
     def _exchange(self, request: dict | None, timeout: float) -> dict:
-        """Send ``request`` (None: only read) and return the reply, within ``timeout``.
+        """Send ``request`` (None: only read) and return the reply's fields, unchecked but for
+        being a dict, within ``timeout``; raises ``WorkerLost`` where the worker is gone.
 
         The writing and reading run in a thread: a worker that stops reading or answering
         cannot block the grader, and killing it ends the thread (the pipes close)."""
@@ -274,7 +337,7 @@ class WorkerClient:
         if talker.is_alive():
             self.stop()
             talker.join(5)  # killed, the worker's end of the pipes closes and the thread ends
-            raise WorkerDied(f"took longer than {timeout:g} s")
+            raise WorkerLost(TimedOut(timeout))
         if "error" in outcome:
             try:
                 returncode = self.process.wait(timeout=2)
@@ -282,18 +345,18 @@ class WorkerClient:
                 returncode = None
             self.stop()
             if returncode is None:
-                raise WorkerDied(f"sent an unreadable answer ({outcome['error']})")
-            raise WorkerDied(_describe_exit(returncode, self.sandbox,
-                                            student_code_ran=bool(self.greeting)))
+                raise WorkerLost(WorkerDied(f"sent an unreadable answer ({outcome['error']})"))
+            raise WorkerLost(WorkerDied(_describe_exit(returncode, self.sandbox,
+                                                       student_code_ran=bool(self.greeting))))
         try:
             reply = wire.decode(outcome["reply"])
         except wire.WireError as error:
             self.stop()
-            raise WorkerDied(f"sent an unreadable answer ({error})") from None
+            raise WorkerLost(WorkerDied(f"sent an unreadable answer ({error})")) from None
         if not isinstance(reply, dict):
             self.stop()
-            raise WorkerDied("sent an unreadable answer")
-        return _sanitised(reply)
+            raise WorkerLost(WorkerDied("sent an unreadable answer"))
+        return reply
 
 
 def preflight(limits: Limits, mode: str | None = None) -> dict:
