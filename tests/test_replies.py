@@ -252,8 +252,21 @@ def test_each_ending_that_ends_the_part_says_why(reply, message):
 
 
 def test_a_timeout_cut_short_by_the_parts_budget_is_the_budget():
-    message = abort_message(TimedOut(3.0), call_time_limit=5.0, part_time_limit=3.0)
-    assert message == "This part took longer than 3 s in total; the remaining checks were not run."
+    graded = student(TimedOut(3.0), call_time_limit=5.0, part_time_limit=3.0)
+    with pytest.raises(Abort) as abort:
+        graded.call("f", x=2)
+    assert abort.value.message == ("This part took longer than 3 s in total; the remaining "
+                                   "checks were not run.")
+    assert graded._client.timeouts[0] <= 3.0  # the call had only what was left of the part
+
+
+def test_a_spent_budget_calls_nothing():
+    graded = student(Value("", 1.0), part_time_limit=0.0)
+    with pytest.raises(Abort) as abort:
+        graded.call("f", x=2)
+    assert abort.value.message == ("This part took longer than 0 s in total; the remaining "
+                                   "checks were not run.")
+    assert graded._client.timeouts == []
 
 
 def test_a_lost_worker_is_not_a_call_and_keeps_no_output():
