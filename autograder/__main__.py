@@ -1,3 +1,3 @@
-from autograder.engine.cli import main
+from autograder.cli import main
 
 raise SystemExit(main())

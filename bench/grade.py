@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autograder.engine.config import load_assignment  # noqa: E402
-from tests.support import reference_submission  # noqa: E402
+from autograder.staff.samples import reference_submission  # noqa: E402
 from bench.processes import run_sampled  # noqa: E402
 
 def measure(assignment: str, submission: Path, cpus: int) -> dict:

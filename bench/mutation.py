@@ -18,9 +18,9 @@ Each mutant is then
    miss, and not graded). A mutant that raises on every input the reference answers is
    **discarded**: it is not the mutant the operator meant (a swap of two arguments of
    different shapes, zeros of a float), and a crash is caught trivially;
-2. written as a submission (``tests.support.reference_submission``: the reference, with this
+2. written as a submission (``staff.samples.reference_submission``: the reference, with this
    one function replaced by its mutant, the rest correct) and graded by the normal grading
-   function (``results.grade_and_write``) through the regrade's parallel runner, on the parts
+   function (``grading.grade_and_write``) through the regrade's parallel runner, on the parts
    whose checks call the mutated function (no other part can see it): **caught** if one of
    them fails, else **survived**.
 
@@ -69,7 +69,7 @@ from autograder.engine.config import Assignment, load_assignment  # noqa: E402
 from autograder.staff import leaks, regrade  # noqa: E402
 from autograder.staff.export import Submission  # noqa: E402
 from autograder.staff.progress import Progress  # noqa: E402
-from tests.support import reference_submission  # noqa: E402
+from autograder.staff.samples import reference_submission  # noqa: E402
 
 RESULTS = ROOT / "bench" / "mutation"
 MAX_PER_OPERATOR = 8  # mutants of one operator in one function, spread over its sites
@@ -621,7 +621,7 @@ def grade_rounds(assignment: Assignment, functions: dict[str, Graded], batch: li
         code = "\n\n".join(_submission_code(m, functions[m.function].module) for m in mutants)
         reference_submission(work / "made" / name, assignment, extra_code=code)
         submissions.append(Submission(name, work / "made" / name, ()))
-    regrade._run_all(selection, submissions, work / "graded", {s.id: s.id for s in submissions},
+    regrade.run_all(selection, submissions, work / "graded", {s.id: s.id for s in submissions},
                      jobs, GRADING_TIMEOUT, progress)
     for submission, mutants in zip(submissions, batch):
         record = json.loads((work / "graded" / "submissions" / submission.id /

@@ -3,7 +3,7 @@
     python3 bench/regrade.py [--assignment hw4] [--submissions 24] [--jobs 1,2]
 
 Generates a Gradescope export of varied submissions (right answers, each known mistake, the
-template, a syntax error: ``tests.support.gradescope_export``), then regrades it from scratch
+template, a syntax error: ``staff.samples.gradescope_export``), then regrades it from scratch
 with ``--jobs N`` pinned to N cores, for each N asked (default: 1, 2 and the core count).
 Reports submissions per minute, the speed-up over one core and its efficiency (the budget is
 linear scaling up to the core count), and the peak memory of all processes together.
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from autograder.engine.config import load_assignment  # noqa: E402
 from autograder.staff.regrade import default_jobs  # noqa: E402
 from bench.processes import run_sampled  # noqa: E402
-from tests.support import gradescope_export  # noqa: E402
+from autograder.staff.samples import gradescope_export  # noqa: E402
 
 
 def main() -> int:

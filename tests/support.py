@@ -1,59 +1,41 @@
-"""Helpers for the project's tests: submissions built from the reference, and grading them.
-
-A reference submission is a folder holding a copy of ``reference/`` and a submission file that
-re-exports it, optionally with some functions swapped for named known mistakes or for code the
-test supplies. The copy keeps the worker independent of the repository's own files.
+"""Helpers for the project's tests: submissions built from the reference (``staff/samples.py``,
+which the benchmarks use too), grading them, running the commands, and checking results.json.
+Test modules share helpers through this module only, never by importing each other.
 """
 from __future__ import annotations
 
 import dataclasses
 import json
-import pkgutil
+import os
 import shutil
-import textwrap
+import subprocess
 import zipfile
 from pathlib import Path
 
+import jsonschema
+import pytest
+
 from autograder.engine.config import Assignment
 from autograder.engine.grading import GradingResult, grade
-import reference
+from autograder.staff import samples
+from autograder.staff.samples import gradescope_export  # noqa: F401 - the tests' export
 from reference.mistakes import all_mistakes
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# A notebook submission's first cells are what graders must skip: shell and magic lines, a
+# ten-minute training loop, a plot.
+SKIPPED_CELLS = ("!pip install torch\n%matplotlib inline\nimport time",
+                 "for epoch in range(100):\n    time.sleep(6)  # ten minutes of training",
+                 "plot_losses = print\nplot_losses([1.0, 0.5])")
+
+
 def reference_submission(folder: Path, assignment: Assignment, mistakes=(), extra_code: str = "",
                          package: str = "reference") -> Path:
-    """Write a submission for ``assignment`` into ``folder``: the reference (copied there as
-    ``package``), with each named mistake replacing the function it imitates, then
-    ``extra_code`` (which may redefine more). Mistakes need the copy named ``reference``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(ROOT / "reference", folder / package,
-                    ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
-    topics = [module.name for module in pkgutil.iter_modules(reference.__path__)
-              if module.name != "mistakes"]
-    lines = [f"from {package}.{topic} import *  # noqa: F401,F403" for topic in topics]
-    by_name = {entry.name: entry for entry in all_mistakes()}
-    for name in mistakes:
-        entry = by_name[name]
-        lines.append(f"from {entry.implementation.__module__} import {entry.name} "
-                     f"as {entry.function}")
-    source = "\n".join(lines) + "\n" + textwrap.dedent(extra_code)
-    if assignment.submission.endswith(".ipynb"):
-        source = json.dumps(notebook_of(source))
-    (folder / assignment.submission).write_text(source)
-    return folder
-
-
-def notebook_of(source: str) -> dict:
-    """``source`` as the last cell of a notebook whose first cells are what graders must
-    skip: shell and magic lines, a ten-minute training loop, a plot."""
-    cells = ["!pip install torch\n%matplotlib inline\nimport time",
-             "for epoch in range(100):\n    time.sleep(6)  # ten minutes of training",
-             "plot_losses = print\nplot_losses([1.0, 0.5])", source]
-    return {"cells": [{"cell_type": "code", "source": cell, "metadata": {}, "outputs": [],
-                       "execution_count": None} for cell in cells],
-            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    """``samples.reference_submission``, a notebook's cell after ``SKIPPED_CELLS``."""
+    return samples.reference_submission(folder, assignment, mistakes, extra_code, package,
+                                        cells_before=SKIPPED_CELLS)
 
 
 def only_questions(assignment: Assignment, numbers) -> Assignment:
@@ -137,82 +119,32 @@ def assert_not_implemented_everywhere(assignment: Assignment) -> None:
         assert "not implemented" in part.feedback, part.feedback
 
 
-def template_functions(assignment: Assignment) -> list[str]:
-    """The functions a student fills in: those the assignment's template defines."""
-    import ast
-
-    source = (ROOT / "student_template" / assignment.submission).read_text()
-    if assignment.submission.endswith(".ipynb"):
-        source = "\n".join("".join(cell["source"]) for cell in json.loads(source)["cells"]
-                           if cell["cell_type"] == "code")
-    return sorted(node.name for node in ast.parse(source).body
-                  if isinstance(node, ast.FunctionDef))
-
-
-def gradescope_export(base: Path, assignment: Assignment, count: int = 50,
-                      variants=None) -> Path:
-    """A Gradescope export of ``count`` varied submissions, laid out as Gradescope zips it
-    (``base/assignment_1_export/`` with ``submission_metadata.yml`` and one folder per
-    submission): right answers (some in a subfolder), each known mistake of the assignment
-    alone, unfinished work (the first k functions done, the others still raising
-    NotImplementedError), then pairs of mistakes, the untouched template, a syntax error, a wrongly named file,
-    a group submission, a submitter with a non-ASCII name and one whose name is a
-    spreadsheet formula. ``variants`` picks others:
-    "correct", "template", "syntax_error", "wrong_name", "partial_K" or a tuple of mistake
-    names."""
-    root = base / "assignment_1_export"
-    graded = set(template_functions(assignment))
-    function_of = {entry.name: entry.function for entry in all_mistakes()
-                   if entry.function in graded}
-    mistakes = list(function_of)
-    pairs = [(a, b) for index, a in enumerate(mistakes) for b in mistakes[index + 1:]
-             if function_of[a] != function_of[b]]
-    partials = [f"partial_{done}" for done in range(1, len(graded))]
-    variants = variants or ["correct", "correct_in_subfolder", "template", "syntax_error",
-                            "wrong_name", *[(name,) for name in mistakes], "correct",
-                            *partials, *pairs]
-    assert len(variants) >= count, f"only {len(variants)} variants for {assignment.name}"
-    metadata = []
-    for index, variant in enumerate(variants[:count]):
-        folder = root / f"submission_{1000 + index}"
-        _write_variant(folder, assignment, variant)
-        people = [(f"Student {index}", f"s{index}@university.edu", f"{100000 + index}")]
-        if index == 7:
-            people.append(("Partner Seven", "p7@university.edu", "200007"))
-        if index == 9:
-            people = [("Zoë Ångström", "zoe@university.edu", "100009")]
-        if index == 11:  # a name chosen to run in a spreadsheet
-            people = [("=HYPERLINK(\"http://evil.example\")", "e@university.edu", "100011")]
-        metadata.append(f"submission_{1000 + index}:\n  :submitters:\n" + "".join(
-            f"  - :name: {name}\n    :sid: '{sid}'\n    :email: {email}\n"
-            for name, email, sid in people)
-            + "  :created_at: 2026-11-20 23:59:00.000000000 -05:00\n  :score: 0.0\n")
-    (root / "submission_metadata.yml").write_text("".join(metadata), encoding="utf-8")
-    return root
-
-
-def _write_variant(folder: Path, assignment: Assignment, variant) -> None:
-    if variant == "correct_in_subfolder":
-        reference_submission(folder / "my_homework", assignment)
-    elif variant == "template":
-        folder.mkdir(parents=True)
-        shutil.copy(ROOT / "student_template" / assignment.submission, folder)
-    elif variant == "syntax_error":
-        reference_submission(folder, assignment, extra_code="def broken(:\n    pass\n")
-    elif isinstance(variant, str) and variant.startswith("partial_"):
-        undone = template_functions(assignment)[int(variant.split("_")[1]):]
-        reference_submission(folder, assignment, extra_code="".join(
-            f"\n\ndef {name}(*args, **kwargs):\n    raise NotImplementedError\n"
-            for name in undone))
-    elif variant == "wrong_name":
-        reference_submission(folder, assignment)
-        (folder / assignment.submission).rename(folder / f"my_{assignment.submission}")
-    else:
-        reference_submission(folder, assignment, () if variant == "correct" else variant)
-
-
 def results_but_timing(path: Path) -> dict:
     """A results.json without ``execution_time``, the one field that is a measurement."""
     data = json.loads(Path(path).read_text())
     data.pop("execution_time")
     return data
+
+
+EXAMPLE = ROOT / "autograder" / "assignments" / "hw4" / "example_submission"
+SCHEMA = json.loads((Path(__file__).with_name("gradescope_results.schema.json")).read_text())
+
+
+def run(args, cwd=ROOT, **env):
+    """Run a command as people do (``./run_autograder``, ``python3 -m autograder``), with
+    ``env`` added to the environment; its output as text."""
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **env})
+
+
+def validate(data: dict) -> None:
+    """Gradescope's schema, and our own rule: a score is the sum of its tests, and results
+    without a test (the grader failed) carry no score at all."""
+    jsonschema.validate(data, SCHEMA)
+    if not data["tests"]:
+        assert "score" not in data
+        return
+    assert data["score"] == pytest.approx(sum(test["score"] for test in data["tests"]))
+    for test in data["tests"]:
+        assert 0 <= test["score"] <= test["max_score"]
+        assert (test["status"] == "passed") == (test["score"] == test["max_score"])

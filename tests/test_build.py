@@ -19,8 +19,7 @@ from autograder.engine.config import ConfigError, load_assignment
 from autograder.staff import build, leaks
 from autograder.staff.validate import (
     coverage_problems, graded_functions, imported_modules, notebook_cells)
-from tests.support import ROOT, reference_submission, unzip
-from tests.test_commands import run
+from tests.support import ROOT, reference_submission, run, unzip
 
 ASSIGNMENTS = sorted(path.parent.name for path in
                      (ROOT / "autograder" / "assignments").glob("*/assignment.toml"))
@@ -392,7 +391,7 @@ def test_gradescope_zip_is_laid_out_as_gradescope_runs_it(tmp_path, name):
     assert default.strip() == name
     assert [path for path in names if path.startswith("autograder/assignments/")] == [
         "autograder/assignments/DEFAULT", f"autograder/assignments/{name}/assignment.toml"]
-    for needed in ("autograder/__main__.py", "autograder/engine/cli.py",
+    for needed in ("autograder/__main__.py", "autograder/cli.py",
                    "autograder/sandbox/worker.py", "autograder/checks/public/__init__.py",
                    "autograder/checks/hidden/__init__.py", "autograder/checks/strategies.py",
                    "reference/__init__.py", "reference/mistakes/__init__.py"):

@@ -9,17 +9,9 @@ import sys
 
 import pytest
 
-from autograder.engine.cli import main
-from tests.support import ROOT, gradescope_layout, reference_submission, results_but_timing
-from tests.test_results_schema import validate
-
-EXAMPLE = ROOT / "autograder" / "assignments" / "hw4" / "example_submission"
-
-
-def run(args, cwd=ROOT, **env):
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **env})
-
+from autograder.cli import main
+from tests.support import (EXAMPLE, ROOT, gradescope_layout, reference_submission,
+                           results_but_timing, run, validate)
 
 def test_help_is_there_for_each_command(capsys):
     done = run(["./run_autograder", "--help"])

@@ -28,8 +28,7 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.config import load_assignment
-from tests.support import ROOT
-from tests.test_results_schema import validate
+from tests.support import ROOT, validate
 
 ASSIGNMENTS = ("hw4", "final", "a3", "hw4_impl")
 # Which example each of (b) to (e) grades.
@@ -50,7 +49,7 @@ def _grade_command(python: str, assignment: str, submission: Path, results: Path
     """``python -m autograder grade ...``, after ``prelude`` (run in the same interpreter)."""
     arguments = ["grade", "--assignment", assignment, "--submission", str(submission),
                  "--results", str(results)]
-    code = (f"{prelude}\nimport sys\nfrom autograder.engine.cli import main\n"
+    code = (f"{prelude}\nimport sys\nfrom autograder.cli import main\n"
             f"sys.exit(main({arguments!r}))")
     return [python, "-c", code]
 

@@ -20,10 +20,8 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.isolation import _descendants
-from tests.support import (ROOT, grade_folder, gradescope_layout, only_questions, outcomes,
-                           reference_submission)
-from tests.test_commands import EXAMPLE, run
-from tests.test_results_schema import validate
+from tests.support import (EXAMPLE, ROOT, grade_folder, gradescope_layout, only_questions,
+                           outcomes, reference_submission, run, validate)
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's root mode needs root")
 

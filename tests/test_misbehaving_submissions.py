@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 from autograder.engine import results
-from tests.support import grade_folder, outcomes, reference_submission
-from tests.test_results_schema import validate
+from tests.support import grade_folder, outcomes, reference_submission, validate
 
 MISBEHAVIOUR = """
     import ctypes, os, sys, time

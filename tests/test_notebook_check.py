@@ -14,7 +14,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
 from autograder import check
-from autograder.engine import cli
+from autograder import cli
 from autograder.engine.config import load_assignment
 from autograder.engine.notebook_check import choose_assignment
 from tests.support import ROOT

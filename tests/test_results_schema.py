@@ -8,23 +8,7 @@ import jsonschema
 import pytest
 
 from autograder.engine import results
-from tests.support import ROOT, grade_folder
-
-SCHEMA = json.loads((Path(__file__).with_name("gradescope_results.schema.json")).read_text())
-
-
-def validate(data: dict) -> None:
-    """Gradescope's schema, and our own rule: a score is the sum of its tests, and results
-    without a test (the grader failed) carry no score at all."""
-    jsonschema.validate(data, SCHEMA)
-    if not data["tests"]:
-        assert "score" not in data
-        return
-    assert data["score"] == pytest.approx(sum(test["score"] for test in data["tests"]))
-    for test in data["tests"]:
-        assert 0 <= test["score"] <= test["max_score"]
-        assert (test["status"] == "passed") == (test["score"] == test["max_score"])
-
+from tests.support import ROOT, grade_folder, validate
 
 def test_schema_rejects_what_gradescope_would_misread():
     with pytest.raises(jsonschema.ValidationError):

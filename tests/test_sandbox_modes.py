@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 
 from autograder.engine.isolation import _descendants, become_subreaper, kill_descendants
-from autograder.engine import cli
+from autograder import cli
 from autograder.engine.isolation import GraderEnvironmentError, Limits, Sandbox, choose_mode
 from autograder.engine.worker_client import WorkerClient, preflight
-from tests.support import ROOT, gradescope_layout
-from tests.test_results_schema import validate
+from tests.support import ROOT, gradescope_layout, validate
 
 LAPTOP_UID = 62000
 

@@ -8,8 +8,7 @@ import shutil
 
 import pytest
 
-from autograder.engine import results
-from autograder.engine.grading import NOT_GRADED, Found, find_submission
+from autograder.engine.grading import NOT_GRADED, Found, find_submission, grade_and_write
 from tests.support import only_questions, reference_submission
 
 NAMES = ("VI.py",)
@@ -69,7 +68,7 @@ def test_no_candidate_at_all_lists_what_the_submission_holds(tmp_path):
 def _graded(folder, assignment):
     """results.json of a grading of ``folder``, without its timing."""
     path = folder.parent / f"{folder.name}.json"
-    results.grade_and_write(assignment, folder, path)
+    grade_and_write(assignment, folder, path)
     data = json.loads(path.read_text())
     data.pop("execution_time")
     return data

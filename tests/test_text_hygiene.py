@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine import results
+from autograder.engine.grading import grade_and_write
 from autograder.engine.text import printable, printable_data
 from autograder.staff import summary
 from autograder.staff.export import Submission, Submitter
@@ -67,7 +67,7 @@ def test_a_submission_that_prints_and_raises_control_characters_gets_a_clean_res
     folder.mkdir()
     (folder / "hw4_theory.py").write_text(NOISY_SUBMISSION)
     path = tmp_path / "results.json"
-    results.grade_and_write(only_questions(hw4, ["1.2.i"]), folder, path)
+    grade_and_write(only_questions(hw4, ["1.2.i"]), folder, path)
     texts = _strings(json.loads(path.read_text()))
     assert not [text for text in texts if UNPRINTABLE.search(text)]
     public = next(test["output"] for test in json.loads(path.read_text())["tests"]

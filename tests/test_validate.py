@@ -14,7 +14,7 @@ import pytest
 
 from autograder.engine.config import ASSIGNMENTS_DIR, ConfigError, load_assignment
 from autograder.engine.isolation import GraderEnvironmentError
-from autograder.engine.results import grade_and_write
+from autograder.engine.grading import grade_and_write
 from autograder.staff import build, validate
 from tests.support import ROOT, only_questions, reference_submission
 
@@ -111,6 +111,7 @@ def test_coverage_declarations_must_be_true():
 
 
 PLANTED = """
+import importlib.util
 import scipy
 from reference import gmm
 from autograder.checks.hidden import common
@@ -126,6 +127,9 @@ try:
     from autograder.staff import commands  # optional: a handout has no staff commands
 except ImportError:
     commands = None
+
+if importlib.util.find_spec("autograder.staff") is not None:  # asked first: optional too
+    from autograder.staff import regrade
 """
 
 
@@ -136,7 +140,8 @@ def test_the_handout_may_import_only_what_it_ships(tmp_path):
     assert validate.handout_import_problems(entries) == []
     problems = validate.handout_import_problems(
         entries + [("hw4/autograder/checks/public/planted.py", planted)])
-    # autograder.staff itself is imported under ``except ImportError`` too: optional.
+    # autograder.staff itself is imported under ``except ImportError`` and ``find_spec``
+    # too: optional.
     assert sorted(problems) == sorted([
         *(f"autograder/checks/public/planted.py imports {module}, which the handout does not "
           "ship" for module in ("reference", "reference.gmm", "autograder.checks.hidden",

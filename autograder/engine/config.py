@@ -136,6 +136,12 @@ def assignment_names(assignments_dir: Path = ASSIGNMENTS_DIR) -> list[str]:
     return sorted(path.parent.name for path in assignments_dir.glob("*/assignment.toml"))
 
 
+def default_assignment(assignments_dir: Path = ASSIGNMENTS_DIR) -> str:
+    """The assignment graded when none is named: the one ``DEFAULT`` names (a built zip's
+    own)."""
+    return (assignments_dir / "DEFAULT").read_text().strip()
+
+
 def load_assignment(name: str, assignments_dir: Path = ASSIGNMENTS_DIR) -> Assignment:
     """The assignment ``assignments_dir/name/assignment.toml`` describes; ``ConfigError``
     names what is wrong in it (a missing or unknown key, a value out of range)."""

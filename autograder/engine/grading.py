@@ -1,8 +1,9 @@
 """The one grading function behind every entry point (Gradescope, the student's check, regrades).
 
 ``grade`` finds the submission, starts a worker for it, runs every part of every question
-with a fresh time budget, and returns a ``GradingResult``; writing it out is someone else's
-job (``results``, ``report``). Nothing here depends on a particular homework.
+with a fresh time budget, and returns a ``GradingResult``; its formats are someone else's
+job (``results``, ``report``), and ``grade_and_write`` joins grading with writing
+``results.json``. Nothing here depends on a particular homework.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from autograder.engine import results
 from autograder.engine.check_runner import CheckResult, load_check, run_check
 from autograder.engine.config import Assignment, Part, Question
 from autograder.engine.isolation import GraderEnvironmentError, Sandbox
@@ -205,3 +207,19 @@ def _grade_part(assignment: Assignment, question: Question, part: Part, client: 
                       outcome.feedback, output, mistakes=outcome.mistakes,
                       calls=student.calls, last_call=student.last_call,
                       internal_error=outcome.internal_error)
+
+
+def grade_and_write(assignment: Assignment, submission: Path, path: Path) -> GradingResult:
+    """The one way from a submission to its ``results.json`` (Gradescope, a TA's grading, each
+    job of a regrade). If the grader itself fails, the results.json written says so, and the
+    error is raised again for the caller to report."""
+    try:
+        result = grade(assignment, Path(submission))
+    except GraderEnvironmentError as error:
+        results.write_results(results.failure_results(str(error)), path)
+        raise
+    except Exception as error:
+        results.write_results(results.failure_results(f"{type(error).__name__}: {error}"), path)
+        raise
+    results.write_results(results.gradescope_results(result), path)
+    return result

@@ -33,14 +33,17 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SANDBOX_DIR = PROJECT_ROOT / "autograder" / "sandbox"
+from autograder.engine.paths import PROJECT_ROOT, SANDBOX_DIR
+
 # What a worker must not read (the reference, hidden checks, configuration): the project's
 # folder; or, where the package is installed (pip install .) into a site-packages that torch
 # and NumPy share, which the worker must read, its two packages alone.
 SECRET = ((PROJECT_ROOT / "autograder", PROJECT_ROOT / "reference")
           if PROJECT_ROOT.name in ("site-packages", "dist-packages") else (PROJECT_ROOT,))
-SANDBOX_FILES = ("launcher.py", "worker.py", "wire.py", "builders.py", "loader.py")
+# The worker's own code: every module of the sandbox package (it runs them as plain scripts,
+# so the package's __init__ is not needed), found there so that a new one needs no list.
+SANDBOX_FILES = tuple(sorted(path.name for path in SANDBOX_DIR.glob("*.py")
+                             if path.name != "__init__.py"))
 ROOT_SCRATCH_BASE = Path("/var/lib/autograder-sandbox")
 BASE_UID = 61000
 SLOTS = 64

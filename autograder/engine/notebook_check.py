@@ -61,8 +61,7 @@ def choose_assignment(name: str | None, in_notebook: bool):
     """The named assignment, else the handout's default; in a notebook kernel whose default
     assignment is not submitted as a notebook, the first (by name) that is, since only a
     notebook assignment can be graded from a kernel's cells."""
-    from autograder.engine.cli import default_assignment
-    from autograder.engine.config import assignment_names, load_assignment
+    from autograder.engine.config import assignment_names, default_assignment, load_assignment
 
     chosen = load_assignment(name or default_assignment())
     if name is None and in_notebook and not chosen.submission.endswith(".ipynb"):

@@ -1,15 +1,19 @@
-"""Gradescope's ``results.json``, written by the trusted side only, atomically and last."""
+"""Gradescope's ``results.json``, written by the trusted side only, atomically and last.
+
+Output only: it turns a ``GradingResult`` into Gradescope's format and writes it; grading and
+writing are joined in ``grading.grade_and_write``."""
 from __future__ import annotations
 
 import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from autograder.engine.config import Assignment
-from autograder.engine.grading import GradingResult, grade
-from autograder.engine.isolation import GraderEnvironmentError
 from autograder.engine.text import printable_data
+
+if TYPE_CHECKING:  # for the annotations only: output depends on no grading code
+    from autograder.engine.grading import GradingResult
 
 
 def _points(value: float) -> float:
@@ -81,19 +85,3 @@ def write_results(data: dict, path: Path) -> None:
         json.dump(printable_data(data), stream, indent=2, sort_keys=True)
         stream.write("\n")
     os.replace(temporary, path)
-
-
-def grade_and_write(assignment: Assignment, submission: Path, path: Path) -> GradingResult:
-    """The one way from a submission to its ``results.json`` (Gradescope, a TA's grading, each
-    job of a regrade). If the grader itself fails, the results.json written says so, and the
-    error is raised again for the caller to report."""
-    try:
-        result = grade(assignment, Path(submission))
-    except GraderEnvironmentError as error:
-        write_results(failure_results(str(error)), path)
-        raise
-    except Exception as error:
-        write_results(failure_results(f"{type(error).__name__}: {error}"), path)
-        raise
-    write_results(gradescope_results(result), path)
-    return result

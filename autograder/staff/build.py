@@ -6,8 +6,9 @@ copies ``run_autograder`` to ``/autograder/run_autograder`` and runs it for each
 so both scripts sit at the zip's root, beside ``requirements.txt`` and the ``autograder`` and
 ``reference`` packages. The handout is what students download: their template, a README, and
 the engine with the public checks only, so that ``python3 -m autograder check`` runs on their
-own machine. Each zip is assembled from a list of what may ship, never from "everything but",
-so that a file added to the project later stays out until someone decides where it belongs;
+own machine. What of the package each zip holds follows one rule (``package_contents``): all
+of it but the staff's code and the configurations, and for the handout the hidden checks too,
+so that a new module of the engine, the sandbox or the checks ships with no list to update;
 the project's tests prove that the handout holds no reference, no hidden check and no value
 computed by the reference, and ``build`` refuses a handout in which a function computes a
 graded answer (``autograder/staff/leaks.py``).
@@ -24,7 +25,7 @@ import zipfile
 from pathlib import Path
 
 from autograder.engine.config import Assignment, ConfigError, load_assignment
-from autograder.engine.isolation import PROJECT_ROOT
+from autograder.engine.paths import PROJECT_ROOT
 
 PACKAGE_DIR = PROJECT_ROOT / "autograder"
 # What ships besides the packages (Gradescope's scripts, the requirements, the templates): at
@@ -35,15 +36,36 @@ SHIPPED_ROOT = (PROJECT_ROOT if (PROJECT_ROOT / "setup.sh").is_file()
                 else PACKAGE_DIR / INSTALLED_FILES)
 TEMPLATES_DIR = SHIPPED_ROOT / "student_template"
 
-# What of the ``autograder`` package each zip holds (files or folders, relative to it). The
-# Gradescope zip needs the hidden checks; the handout has only what the student check runs.
-GRADESCOPE_PACKAGE = ("__init__.py", "__main__.py", "engine", "sandbox", "checks")
-HANDOUT_PACKAGE = ("__init__.py", "__main__.py", "engine", "sandbox", "checks/__init__.py",
-                   "checks/public", "checks/api.py", "checks/strategies.py",
-                   "checks/conditioning.py")
 SCRIPTS = ("setup.sh", "run_autograder")  # Gradescope runs these: the only executables
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold
 LEFT_BEHIND = frozenset({"__pycache__", ".hypothesis"})  # folders Python and hypothesis write
+
+# What of the ``autograder`` package each zip leaves out (relative to it): the staff's code
+# (never shipped), every assignment's configuration (each zip adds its own:
+# ``_configuration``) and, where installed, the copies setup.py makes. The handout leaves out
+# the hidden checks too: it holds only what the student check runs.
+NOT_SHIPPED = ("staff", "assignments", INSTALLED_FILES)
+NOT_HANDED_OUT = (*NOT_SHIPPED, "checks/hidden")
+
+
+def package_contents(left_out) -> tuple[str, ...]:
+    """The files and folders of the ``autograder`` package (relative to it, the largest that
+    hold nothing of ``left_out``), but ``left_out`` and what running leaves behind: so that a
+    new module ships without a list to update."""
+    def walk(folder: Path):
+        for path in sorted(folder.iterdir()):
+            relative = path.relative_to(PACKAGE_DIR).as_posix()
+            if relative in left_out or path.name in LEFT_BEHIND:
+                continue
+            if any(excluded.startswith(relative + "/") for excluded in left_out):
+                yield from walk(path)
+            else:
+                yield relative
+    return tuple(walk(PACKAGE_DIR))
+
+
+GRADESCOPE_PACKAGE = package_contents(NOT_SHIPPED)
+HANDOUT_PACKAGE = package_contents(NOT_HANDED_OUT)
 
 # An archive entry: its name in the zip, and the file to copy or the bytes to write.
 Entry = tuple[str, "Path | bytes"]

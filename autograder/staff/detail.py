@@ -17,17 +17,22 @@ INDENT = " " * 8
 WIDTH = 100
 
 
+def one_question(assignment: Assignment, number: str) -> Assignment:
+    """``assignment`` with its question ``number`` alone (``ConfigError`` if it has none)."""
+    chosen = tuple(q for q in assignment.questions if q.number == number)
+    if not chosen:
+        raise ConfigError(f"{assignment.name} has no question {number!r} (its questions: "
+                          f"{', '.join(q.number for q in assignment.questions)})")
+    return dataclasses.replace(assignment, questions=chosen)
+
+
 def detail(assignment: Assignment, submission: Path, *, shown_as: str | None = None,
            failing: bool = False, question: str | None = None) -> str:
     """Grade ``submission`` (a folder) revealing everything; ``question`` grades that question
     only, ``failing`` shows only the parts that fail. The file is shown as under ``shown_as``
     (default: the folder as given), never under a temporary folder's path."""
     if question is not None:
-        chosen = tuple(q for q in assignment.questions if q.number == question)
-        if not chosen:
-            raise ConfigError(f"{assignment.name} has no question {question!r} (its questions: "
-                              f"{', '.join(q.number for q in assignment.questions)})")
-        assignment = dataclasses.replace(assignment, questions=chosen)
+        assignment = one_question(assignment, question)
     result = grade(assignment, submission, reveal=True)
     where = Path(shown_as or str(submission))
     shown = where / result.submission.relative_to(submission) if result.submission else None

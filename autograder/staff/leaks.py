@@ -49,7 +49,7 @@ import torch
 
 from autograder.engine.check_runner import load_check
 from autograder.engine.config import Assignment
-from autograder.engine.isolation import PROJECT_ROOT
+from autograder.engine.paths import PROJECT_ROOT
 from autograder.sandbox import builders, loader, wire
 
 CALLS_PER_PART = 12  # inputs recorded per part: a few dozen per graded function

@@ -1,7 +1,7 @@
 """Regrade a whole Gradescope export, in parallel, resumably.
 
 Each submission is graded in a process of its own (the kill switch of a grading takes every
-descendant of its process), by ``results.grade_and_write``: the very function behind
+descendant of its process), by ``grading.grade_and_write``: the very function behind
 ``run_autograder``, so a regrade gives each submission the score a single grading gives it.
 The processes are forked from a server that has already imported torch and the checks, which
 saves each grading a second or two of imports.
@@ -36,10 +36,11 @@ import traceback
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from autograder.engine import results
+from autograder.engine import grading, results
 from autograder.engine.config import Assignment, load_assignment
 from autograder.engine.grading import GradingResult
-from autograder.engine.isolation import PROJECT_ROOT, kill_descendants
+from autograder.engine.isolation import kill_descendants
+from autograder.engine.paths import PROJECT_ROOT
 from autograder.staff import summary
 from autograder.staff.build import project_files
 from autograder.staff.export import Submission, infer_assignment, read_export
@@ -71,7 +72,7 @@ def regrade(assignment_name: str | None, export: Path, out: Path, *, jobs: int |
         print(f"Grading {len(pending)} of {len(submissions)} submissions "
               f"({len(submissions) - len(pending)} already graded) with "
               f"{jobs or default_jobs()} processes.", file=progress_stream or sys.stderr)
-        _run_all(assignment, pending, out, fingerprints, jobs or default_jobs(), timeout,
+        run_all(assignment, pending, out, fingerprints, jobs or default_jobs(), timeout,
                  Progress(len(pending), "regrade", progress_stream))
     records = [_record(out, s.id, fingerprints[s.id]) for s in submissions]
     headline = summary.write_all(assignment, submissions, records, out, earlier,
@@ -128,8 +129,12 @@ def _unfinished(record: dict | None) -> bool:
     return record is None or record["status"] in (GRADER_ERROR, TIMED_OUT)
 
 
-def _run_all(assignment: Assignment, pending: list[Submission], out: Path, fingerprints: dict,
-             jobs: int, timeout: float, progress: Progress) -> None:
+def run_all(assignment: Assignment, pending: list[Submission], out: Path, fingerprints: dict,
+            jobs: int, timeout: float, progress: Progress) -> None:
+    """Grade every submission of ``pending`` into ``out/submissions/<id>/``, ``jobs`` at a time,
+    each in a process of its own forked from a server that has imported the checks, with its
+    ``fingerprints`` entry recorded and ``timeout`` seconds at most; ``progress`` advances
+    once per submission. Public for ``bench/mutation.py``, which grades its mutants so."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.staff.regrade", *_check_modules(assignment)])
     queue = list(reversed(pending))
@@ -216,7 +221,7 @@ def _grade_one(assignment: Assignment, submission: Path, folder: Path, fingerpri
     signal.signal(signal.SIGTERM, _stop_now)
     _die_with_parent()
     try:
-        result = results.grade_and_write(assignment, submission, folder / "results.json")
+        result = grading.grade_and_write(assignment, submission, folder / "results.json")
     except Exception as error:  # noqa: BLE001 - recorded, and retried by the next run
         traceback.print_exc()
         _write_failure(folder, fingerprint, GRADER_ERROR, f"{type(error).__name__}: {error}")

@@ -33,7 +33,6 @@ import dataclasses
 import json
 import math
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -43,12 +42,11 @@ from pathlib import Path, PurePosixPath
 from autograder.engine.check_runner import load_check
 from autograder.engine.config import ASSIGNMENTS_DIR, Assignment, ConfigError, load_assignment
 from autograder.engine.grading import grade
-from autograder.engine.isolation import PROJECT_ROOT
+from autograder.engine.paths import PROJECT_ROOT
 from autograder.engine.leaderboard import load_metric
 from autograder.staff import build
 
 PROJECT_PACKAGES = ("autograder", "reference")
-REFERENCE_DIR = PROJECT_ROOT / "reference"
 
 
 @dataclass
@@ -133,7 +131,8 @@ def _requirement_names(path: Path) -> set[str]:
 def handout_import_problems(entries) -> list[str]:
     """What the handout's Python files (``entries``, as ``build.handout_entries`` lists them)
     import that a student's machine would not have: a module of this project that the handout
-    leaves out (unless imported under ``except ImportError``, as the staff's commands are), or,
+    leaves out (unless asked for first with ``find_spec``, as the staff's commands are, or
+    imported under ``except ImportError``), or,
     at import time (outside functions, which run only where they are called), a package that
     is neither in the students' requirements nor in Python's standard library."""
     shipped = {_module_of(PurePosixPath(*PurePosixPath(name).parts[1:]))
@@ -180,11 +179,14 @@ def _is_project_module(module: str) -> bool:
 
 
 def _guarded(tree: ast.AST):
-    """The nodes inside a ``try`` that catches ImportError: imports that may fail."""
+    """The nodes of imports that may be absent: inside an ``if`` that asks the import system
+    first (``find_spec``: the command line's staff commands), or inside a ``try`` that
+    catches ImportError."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.Try) and any(
-                handler.type is not None and ast.unparse(handler.type).endswith(
-                    ("ImportError", "ModuleNotFoundError")) for handler in node.handlers):
+        if isinstance(node, ast.If) and "find_spec" in ast.unparse(node.test) or \
+                isinstance(node, ast.Try) and any(
+                    handler.type is not None and ast.unparse(handler.type).endswith(
+                        ("ImportError", "ModuleNotFoundError")) for handler in node.handlers):
             for statement in node.body:
                 yield from ast.walk(statement)
 
@@ -289,23 +291,6 @@ def coverage_problems(assignment: Assignment, called: dict[str, set[str]]) -> li
 
 # ---------------------------------------------------------------- stage 3: grading
 
-def reference_submission(folder: Path, assignment: Assignment) -> Path:
-    """``folder`` made a submission of the reference: a copy of the ``reference`` package and
-    the submitted file, which imports every name of its topic modules (a notebook's one cell
-    does)."""
-    shutil.copytree(REFERENCE_DIR, folder / "reference",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    source = "".join(f"from reference.{path.stem} import *  # noqa: F401,F403\n"
-                     for path in sorted(REFERENCE_DIR.glob("*.py"))
-                     if path.name != "__init__.py")
-    if assignment.submission.endswith(".ipynb"):
-        source = json.dumps({"cells": [{"cell_type": "code", "source": source, "metadata": {},
-                                        "outputs": [], "execution_count": None}],
-                             "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-    (folder / assignment.submission).write_text(source)
-    return folder
-
-
 def _reference_problems(validated: Validated) -> list[str]:
     """The reference must pass every part and, where there is a leaderboard (enabled or not:
     it is measured here either way), have a value on it."""
@@ -314,6 +299,8 @@ def _reference_problems(validated: Validated) -> list[str]:
     if board is not None:
         assignment = dataclasses.replace(assignment,
                                          leaderboard=dataclasses.replace(board, enabled=True))
+    from autograder.staff.samples import reference_submission
+
     with tempfile.TemporaryDirectory(prefix="validate-") as folder:
         result = grade(assignment, reference_submission(Path(folder), assignment))
     problems = [f"the reference fails question {part.question.number}, part "

@@ -1,25 +1,26 @@
-"""Command line: ``grade`` (what ``run_autograder`` calls) and ``check`` (the student's check).
+"""Command line: ``grade`` (what ``run_autograder`` calls) and ``check`` (the student's check),
+``preflight``, and the course staff's commands (``autograder.staff.commands``) where the staff
+package is there (not in a student's handout).
 
-Both call ``grading.grade``; they differ only in which parts run and where the results go.
+Both call ``grading.grade``; they differ only in which parts run and where the results go. It
+sits above the engine and the staff's code (imports run entry points -> staff -> engine ->
+sandbox), so that nothing of the engine depends on a command line.
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 import traceback
 from pathlib import Path
 
 from autograder.engine import grading, report, results
-from autograder.engine.config import ASSIGNMENTS_DIR, ConfigError, load_assignment
+from autograder.engine.config import ConfigError, default_assignment, load_assignment
 from autograder.engine.isolation import GraderEnvironmentError, protect, running_as_root
 
 # Overridable so that the tests can lay out a Gradescope tree of their own.
 GRADESCOPE_ROOT = Path(os.environ.get("AUTOGRADER_GRADESCOPE_ROOT", "/autograder"))
-
-
-def default_assignment() -> str:
-    return (ASSIGNMENTS_DIR / "DEFAULT").read_text().strip()
 
 
 def on_gradescope() -> bool:
@@ -46,7 +47,7 @@ def _grade_command(args) -> int:
         if args.submission is None:
             print(f"No --submission given: grading the bundled example {submission}\n")
     try:
-        result = results.grade_and_write(assignment, Path(submission), results_path)
+        result = grading.grade_and_write(assignment, Path(submission), results_path)
     except GraderEnvironmentError as error:  # results.json says so, and scores no one
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -131,11 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     preflight.add_argument("--assignment", help="whose limits to use (default: the default "
                                                 "assignment)")
     preflight.set_defaults(run=_preflight_command)
-    try:
+    # A student's handout ships without the staff's package. Asked of the import system rather
+    # than by catching ImportError, so that a real error in the staff's code is raised, not
+    # taken for a handout (validate's handout check knows this guard).
+    if importlib.util.find_spec("autograder.staff") is not None:
         from autograder.staff.commands import add_commands
-    except ImportError:  # a student's handout has no staff commands
-        return parser
-    add_commands(commands, default_assignment)
+
+        add_commands(commands, default_assignment)
     return parser
 
 
