@@ -1,7 +1,9 @@
 """How far a correct float32 implementation may stray on given inputs (see the contract).
 
 An input of magnitude |E| carries |E| * 2**-24 of rounding in float32, and inside
-exp(-beta E) that error is multiplied by beta; these helpers turn that into tolerances.
+exp(-beta E) that error is multiplied by beta; these helpers turn that into tolerances. The
+tolerances (and hints) that checks of several topics share live here, so that no check module
+imports another's.
 """
 from __future__ import annotations
 
@@ -9,7 +11,12 @@ import math
 
 import numpy as np
 
-from autograder.engine.compare import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
+from autograder.checks.api import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
+
+# What a student whose Gibbs quantity (a distribution, a free energy, an NLL) overflows on large
+# energies is told.
+LOG_DOMAIN_HINT = ("Large energies or beta overflow exp(): compute in the log domain "
+                   "(torch.softmax, torch.logsumexp).")
 
 
 def log_probability_slack(energies, beta: float, roundings: int = 4) -> float:
@@ -22,6 +29,24 @@ def log_probability_slack(energies, beta: float, roundings: int = 4) -> float:
 def probability_rtol(energies, beta: float, roundings: int = 4) -> float:
     """The matching relative error on the probabilities themselves."""
     return math.expm1(log_probability_slack(energies, beta, roundings)) + 16 * FLOAT32_ROUNDOFF
+
+
+def energy_tolerance(case) -> Tolerance:
+    """float32 rounding on a loss of the size of the energies it is made of (an NLL, a free
+    energy, hw4's and a3's losses over a discrete answer set)."""
+    return float32_tolerance(1 + float(case["energies"].abs().max()))
+
+
+def squared_scale(case) -> float:
+    """The magnitude of the squared distances a Gaussian mixture's log-density is made of."""
+    spread = max(float(np.abs(np.asarray(case[key])).max()) for key in ("x", "means"))
+    return (1 + 2 * spread) ** 2
+
+
+def log_density_tolerance(case) -> Tolerance:
+    """float32 rounding on a log-density (or a bound on one) of points ``x`` under a mixture
+    with means ``means``."""
+    return float32_tolerance(squared_scale(case))
 
 
 # The instructor's tolerance on the sparse-coding free energy: F within this fraction of

@@ -6,12 +6,9 @@ from functools import partial
 from typing import Callable, Iterable
 
 import torch
-from hypothesis import given
 from torch import nn
 
-from autograder.engine.check_runner import DEFAULT_EXAMPLES, check
-from autograder.engine.compare import Tolerance, expect_close
-from autograder.sandbox.builders import build_all
+from autograder.checks.api import DEFAULT_EXAMPLES, Tolerance, build_all, check, expect_close
 from reference.mistakes import mistakes_for
 
 
@@ -60,12 +57,11 @@ def _detached(value):
 
 
 def comparison(function: str, reference: Callable, cases, tolerance: Callable, *,
-               max_examples: int = DEFAULT_EXAMPLES, **options):
-    """A hidden check: ``function`` against ``reference`` on every case of the strategy
-    ``cases``, within ``tolerance(case)``; ``options`` go to ``expect_close``."""
+               examples: int = DEFAULT_EXAMPLES, **options):
+    """A hidden check: ``function`` against ``reference`` on ``examples`` cases drawn from the
+    strategy ``cases``, within ``tolerance(case)``; ``options`` go to ``expect_close``."""
 
-    @check(max_examples)
-    @given(case=cases)
+    @check(case=cases, examples=examples)
     def compare(student, case):
         matches_reference(student, function, reference, case, tolerance(case), **options)
 

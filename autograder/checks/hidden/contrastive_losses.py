@@ -7,12 +7,8 @@ from __future__ import annotations
 
 from itertools import combinations, product
 
-from hypothesis import given
-
-from autograder.checks.hidden.common import matches_reference
+from autograder.checks.api import Tolerance, check, comparison, float32_tolerance, matches_reference
 from autograder.checks.strategies import cases
-from autograder.engine.compare import float32_tolerance
-from autograder.engine.check_runner import check
 from reference import contrastive_losses as ref
 
 NUDGE = 1e-9
@@ -31,68 +27,53 @@ def _subgradients(reference, case):
     return nudged + [(first + second) / 2 for first, second in combinations(nudged, 2)]
 
 
-def _value(student, function: str, case: dict, power: int = 1, unstable_hint=None):
-    matches_reference(student, function, getattr(ref, function), case,
-                      float32_tolerance(_scale(case, power)), unstable_hint=unstable_hint)
+def _loss_tolerance(case) -> Tolerance:
+    return float32_tolerance(_scale(case))
 
 
-def _gradient(student, function: str, case: dict, power: int = 1):
+def _square_square_tolerance(case) -> Tolerance:
+    """The square-square loss is quadratic in the energies and the margin."""
+    return float32_tolerance(_scale(case, power=2))
+
+
+def _gradient(student, function: str, case: dict):
     reference = getattr(ref, function)
     grads = float(max(case["grad_pos"].abs().max(), case["grad_neg"].abs().max()))
     matches_reference(student, function, reference, case,
-                      float32_tolerance(_scale(case, power) * (1 + grads)),
+                      float32_tolerance(_scale(case) * (1 + grads)),
                       also_accept=_subgradients(reference, case))
 
 
-@check()
-@given(case=cases("simple_loss"))
-def simple_value(student, case):
-    _value(student, "simple_loss", case)
+simple_value = comparison("simple_loss", ref.simple_loss, cases("simple_loss"), _loss_tolerance)
 
 
-@check()
-@given(case=cases("simple_loss_grad"))
+@check(case=cases("simple_loss_grad"))
 def simple_gradient(student, case):
     _gradient(student, "simple_loss_grad", case)
 
 
-@check()
-@given(case=cases("log_loss"))
-def log_value(student, case):
-    _value(student, "log_loss", case)
+log_value = comparison("log_loss", ref.log_loss, cases("log_loss"), _loss_tolerance)
+log_stability = comparison("log_loss", ref.log_loss, cases("log_loss", "large"), _loss_tolerance,
+                           unstable_hint=UNSTABLE)
 
 
-@check()
-@given(case=cases("log_loss", "large"))
-def log_stability(student, case):
-    _value(student, "log_loss", case, unstable_hint=UNSTABLE)
-
-
-@check()
-@given(case=cases("log_loss_grad"))
+@check(case=cases("log_loss_grad"))
 def log_gradient(student, case):
     _gradient(student, "log_loss_grad", case)
 
 
-@check()
-@given(case=cases("square_square_loss"))
-def square_square_value(student, case):
-    _value(student, "square_square_loss", case, power=2)
+square_square_value = comparison("square_square_loss", ref.square_square_loss,
+                                 cases("square_square_loss"), _square_square_tolerance)
 
 
-@check()
-@given(case=cases("square_square_loss_grad"))
+@check(case=cases("square_square_loss_grad"))
 def square_square_gradient(student, case):
     _gradient(student, "square_square_loss_grad", case)
 
 
-@check()
-@given(case=cases("hinge_loss"))
-def hinge_value(student, case):
-    _value(student, "hinge_loss", case)
+hinge_value = comparison("hinge_loss", ref.hinge_loss, cases("hinge_loss"), _loss_tolerance)
 
 
-@check()
-@given(case=cases("hinge_loss_grad"))
+@check(case=cases("hinge_loss_grad"))
 def hinge_gradient(student, case):
     _gradient(student, "hinge_loss_grad", case)

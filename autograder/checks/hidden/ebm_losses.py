@@ -3,21 +3,21 @@ reference; the NLL is hw4's, under a3's name. Cases come from each function's de
 domain (``strategies``): the margin loss, a minimum over the incorrect answers, gets n >= 2."""
 from __future__ import annotations
 
-from autograder.checks.hidden.common import comparison
-from autograder.checks.hidden.energy_models import UNSTABLE, _nll_tolerance
+from autograder.checks.api import comparison
+from autograder.checks.conditioning import LOG_DOMAIN_HINT, energy_tolerance
 from autograder.checks.strategies import cases
 from reference import ebm_losses as ref
 
 energy_loss_value = comparison("energy_loss", ref.energy_loss, cases("energy_loss"),
-                               _nll_tolerance)
+                               energy_tolerance)
 perceptron_loss_value = comparison("perceptron_loss", ref.perceptron_loss,
-                                   cases("perceptron_loss"), _nll_tolerance)
+                                   cases("perceptron_loss"), energy_tolerance)
 log_likelihood_value = comparison("log_likelihood_loss", ref.log_likelihood_loss,
-                                  cases("log_likelihood_loss"), _nll_tolerance,
-                                  unstable_hint=UNSTABLE)
+                                  cases("log_likelihood_loss"), energy_tolerance,
+                                  unstable_hint=LOG_DOMAIN_HINT)
 log_likelihood_stability = comparison("log_likelihood_loss", ref.log_likelihood_loss,
-                                      cases("log_likelihood_loss", "large"), _nll_tolerance,
-                                      unstable_hint=UNSTABLE)
-margin_value = comparison("margin_loss", ref.margin_loss, cases("margin_loss"), _nll_tolerance)
+                                      cases("log_likelihood_loss", "large"), energy_tolerance,
+                                      unstable_hint=LOG_DOMAIN_HINT)
+margin_value = comparison("margin_loss", ref.margin_loss, cases("margin_loss"), energy_tolerance)
 cost_value = comparison("cost_augmented_loss", ref.cost_augmented_loss,
-                        cases("cost_augmented_loss"), _nll_tolerance)
+                        cases("cost_augmented_loss"), energy_tolerance)

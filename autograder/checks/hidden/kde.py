@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
 
-from autograder.checks.hidden.common import comparison
+from autograder.checks.api import (Tolerance, check, comparison, float32_tolerance,
+                                   matches_reference)
 from autograder.checks.strategies import cases
-from autograder.engine.check_runner import check
-from autograder.engine.compare import Tolerance, expect_close, float32_tolerance
 from reference import kde as ref
 
 UNSTABLE = ("For small sigma or far queries every kernel underflows: use torch.logsumexp over "
@@ -26,8 +24,7 @@ kde_stability = comparison("kde_log_density", ref.kde_log_density,
                            unstable_hint=UNSTABLE)
 
 
-@check(max_examples=30)
-@given(case=cases("select_kde_sigma"))
+@check(case=cases("select_kde_sigma"), examples=30)
 def selection_value(student, case):
     """The best sigma; where float32 cannot tell candidates apart, any of them is right."""
     scores = np.array([float(ref.kde_log_density(case["x_val"], case["x_train"], s).mean())
@@ -35,6 +32,5 @@ def selection_value(student, case):
     slack = max(kde_tolerance({"x_query": case["x_val"], "x_train": case["x_train"],
                                "sigma": s}).atol for s in case["sigmas"])
     near_best = [s for s, score in zip(case["sigmas"], scores) if score >= scores.max() - slack]
-    got = student.call("select_kde_sigma", **case)
-    expect_close("select_kde_sigma", got, ref.select_kde_sigma(**case), inputs=case,
-                 tolerance=Tolerance(atol=1e-6, rtol=1e-6), also_accept=near_best)
+    matches_reference(student, "select_kde_sigma", ref.select_kde_sigma, case,
+                      Tolerance(atol=1e-6, rtol=1e-6), also_accept=near_best)

@@ -1,9 +1,8 @@
 """Hidden checks for the gradients of a3's linear models against the reference."""
 from __future__ import annotations
 
-from autograder.checks.hidden.common import comparison
+from autograder.checks.api import comparison, float32_tolerance
 from autograder.checks.strategies import cases
-from autograder.engine.compare import float32_tolerance
 from reference import linear_models as ref
 
 

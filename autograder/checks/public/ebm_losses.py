@@ -4,31 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.checks.api import Mismatch, Tolerance, check, expect_close
 from autograder.checks.public.energy_models import expect_negative_log_probability
 from autograder.checks.strategies import energy_cases
-from autograder.engine.check_runner import check
-from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.failures import Mismatch
-
-
-def _loss(student, function, inputs) -> float:
-    return float(as_float_array(function, student.call(function, **inputs), (), inputs))
-
 
 # Generated energies lie within [-10, 10]: an energy set beyond this is above or below all.
 BEYOND = 100.0
 
 
-@check()
-@given(case=energy_cases(label=True), shift=st.floats(-5.0, 5.0, width=32))
+@check(case=energy_cases(label=True), shift=st.floats(-5.0, 5.0, width=32))
 def energy_loss_follows_the_correct_answer(student, case, shift):
     """Moving E(y) by c moves the loss by c, moving the other energies changes nothing, and
     the energies [1, -2, 3] with y = 1 cost -2."""
     inputs = {"energies": case["energies"], "y": case["y"]}
-    base = _loss(student, "energy_loss", inputs)
+    base = float(student.call_array("energy_loss", (), **inputs))
     tolerance = Tolerance(1e-5 * (1 + float(case["energies"].abs().max()) + abs(shift)))
     only_y = dict(inputs, energies=case["energies"].clone())
     only_y["energies"][case["y"]] += shift
@@ -44,13 +35,12 @@ def energy_loss_follows_the_correct_answer(student, case, shift):
                  tolerance=Tolerance(1e-6), problem="is not the energy of the correct answer")
 
 
-@check()
-@given(case=energy_cases(label=True), shift=st.floats(0.0, 5.0, width=32))
+@check(case=energy_cases(label=True), shift=st.floats(0.0, 5.0, width=32))
 def perceptron_loss_is_zero_at_the_winner(student, case, shift):
     """>= 0; 0 when y has the lowest energy; raising E(y) above all others raises the loss one
     for one; the energies [0, 1, 3] cost 3 with y = 2."""
     inputs = {"energies": case["energies"], "y": case["y"]}
-    if _loss(student, "perceptron_loss", inputs) < -1e-6:
+    if float(student.call_array("perceptron_loss", (), **inputs)) < -1e-6:
         raise Mismatch("perceptron_loss", inputs, None, problem="is negative")
     tolerance = Tolerance(1e-4 * (1 + BEYOND))
     winner = dict(inputs, energies=case["energies"].clone())
@@ -64,22 +54,21 @@ def perceptron_loss_is_zero_at_the_winner(student, case, shift):
         higher = dict(inputs, energies=above["energies"].clone())
         higher["energies"][case["y"]] += shift
         expect_close("perceptron_loss", student.call("perceptron_loss", **higher),
-                     _loss(student, "perceptron_loss", above) + shift, inputs=higher,
-                     tolerance=tolerance, problem="of a correct answer above all others does "
-                     "not grow one for one with E(y)")
+                     float(student.call_array("perceptron_loss", (), **above)) + shift,
+                     inputs=higher, tolerance=tolerance, problem="of a correct answer above "
+                     "all others does not grow one for one with E(y)")
     example = {"energies": torch.tensor([0.0, 1.0, 3.0], dtype=torch.float64), "y": 2}
     expect_close("perceptron_loss", student.call("perceptron_loss", **example), 3.0,
                  inputs=example, tolerance=Tolerance(1e-6),
                  problem="is not E(y) - min E")
 
 
-@check()
-@given(case=energy_cases(label=True, sizes=st.integers(2, 8)),
+@check(case=energy_cases(label=True, sizes=st.integers(2, 8)),
        margin=st.floats(0.0, 5.0, width=32))
 def margin_loss_is_a_hinge_on_the_best_wrong_answer(student, case, margin):
     """>= 0; 0 once every wrong answer is above E(y) + m; m + E(y) - E(y') otherwise."""
     inputs = {"energies": case["energies"], "y": case["y"], "margin": margin}
-    got = _loss(student, "margin_loss", inputs)
+    got = float(student.call_array("margin_loss", (), **inputs))
     if got < -1e-6:
         raise Mismatch("margin_loss", inputs, got, problem="is negative")
     apart = dict(inputs, energies=case["energies"].clone())
@@ -92,8 +81,7 @@ def margin_loss_is_a_hinge_on_the_best_wrong_answer(student, case, margin):
                  tolerance=Tolerance(1e-5), problem="is not m when all energies are equal")
 
 
-@check()
-@given(case=energy_cases(label=True), data=st.data())
+@check(case=energy_cases(label=True), data=st.data())
 def cost_augmented_loss_is_zero_with_enough_room(student, case, data):
     """>= 0; 0 when every E(y') - E(y) exceeds its cost; the largest cost when all energies
     are equal."""
@@ -102,7 +90,7 @@ def cost_augmented_loss_is_zero_with_enough_room(student, case, data):
                          dtype=torch.float64)
     costs[case["y"]] = 0.0
     inputs = {"energies": case["energies"], "y": case["y"], "costs": costs}
-    if _loss(student, "cost_augmented_loss", inputs) < -1e-6:
+    if float(student.call_array("cost_augmented_loss", (), **inputs)) < -1e-6:
         raise Mismatch("cost_augmented_loss", inputs, None, problem="is negative")
     roomy = dict(inputs, energies=case["energies"].clone())
     roomy["energies"][case["y"]] = float(case["energies"].min()) - 4
@@ -118,8 +106,7 @@ def cost_augmented_loss_is_zero_with_enough_room(student, case, data):
                  problem="is not the largest cost when all energies are equal")
 
 
-@check()
-@given(case=energy_cases(label=True))
+@check(case=energy_cases(label=True))
 def log_likelihood_is_a_negative_log_probability(student, case):
     """sum_y exp(-beta * loss(E, y, beta)) = 1, and a lower-energy label costs less (hw4's NLL
     under a3's name)."""

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.checks.api import Mismatch, Tolerance, check, expect_close
 from autograder.checks.conditioning import probability_rtol
 from autograder.checks.strategies import energy_cases
-from autograder.engine.check_runner import check
-from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.failures import Mismatch
 
 
 def _lower_energy_never_less_likely(function, inputs, energies, likelihood, slack,
@@ -35,13 +32,11 @@ def _lower_energy_never_less_likely(function, inputs, energies, likelihood, slac
                            hint="Lower energy must mean higher probability.")
 
 
-@check()
-@given(case=energy_cases())
+@check(case=energy_cases())
 def gibbs_is_a_distribution(student, case):
     """Non-negative, sums to 1, and lower energy never means lower probability."""
     energies = case["energies"].numpy()
-    p = as_float_array("gibbs_distribution", student.call("gibbs_distribution", **case),
-                       energies.shape, case)
+    p = student.call_array("gibbs_distribution", energies.shape, **case)
     slack = probability_rtol(energies, case["beta"]) + 1e-6
     if not np.all(np.isfinite(p)) or np.any(p < -1e-7) or abs(p.sum() - 1) > slack:
         raise Mismatch("gibbs_distribution", case, p,
@@ -50,8 +45,7 @@ def gibbs_is_a_distribution(student, case):
                                     case["beta"])
 
 
-@check()
-@given(case=energy_cases())
+@check(case=energy_cases())
 def nll_is_a_negative_log_probability(student, case):
     """sum_y exp(-beta * nll_loss(E, y, beta)) = 1, and a lower-energy label costs less."""
     expect_negative_log_probability(student, "nll_loss", case)
@@ -65,8 +59,7 @@ def expect_negative_log_probability(student, function: str, case) -> None:
     losses = []
     for y in range(len(energies)):
         inputs = {"energies": case["energies"], "y": y, "beta": beta}
-        losses.append(float(as_float_array(function, student.call(function, **inputs), (),
-                                           inputs)))
+        losses.append(float(student.call_array(function, (), **inputs)))
     losses = np.array(losses)
     slack = probability_rtol(energies, beta, roundings=8) + 1e-6
     with np.errstate(over="ignore"):
@@ -79,8 +72,7 @@ def expect_negative_log_probability(student, function: str, case) -> None:
                                     slack * (1 + np.abs(losses).max()), beta)
 
 
-@check()
-@given(case=energy_cases(label=True, grads=True),
+@check(case=energy_cases(label=True, grads=True),
        pair=energy_cases(label=True, grads=True, sizes=st.just(2)),
        shift_seed=st.integers(0, 2**16))
 def nll_grad_properties(student, case, pair, shift_seed):
@@ -104,7 +96,7 @@ def nll_grad_properties(student, case, pair, shift_seed):
 
 def _gradient(student, case) -> np.ndarray:
     shape = (case["energy_grads"].shape[1],)
-    return as_float_array("nll_loss_grad", student.call("nll_loss_grad", **case), shape, case)
+    return student.call_array("nll_loss_grad", shape, **case)
 
 
 def _two_classes_push_the_right_way(student, case) -> None:
@@ -129,8 +121,7 @@ def _two_classes_push_the_right_way(student, case) -> None:
 # ---- a3: inference, free energy and partition function over a discrete answer set ----
 
 
-@check()
-@given(case=energy_cases())
+@check(case=energy_cases())
 def map_inference_is_an_argmin(student, case):
     """The returned answer has the lowest energy (any of them on ties)."""
     energies = case["energies"].numpy()
@@ -141,12 +132,11 @@ def map_inference_is_an_argmin(student, case):
                        problem="does not return the index of a lowest energy (an int)")
 
 
-@check()
-@given(case=energy_cases())
+@check(case=energy_cases())
 def free_energy_lies_below_the_minimum(student, case):
     """min E - log(n) / beta <= F <= min E: the free energy is a soft minimum."""
     energies, beta = case["energies"].numpy(), case["beta"]
-    got = float(as_float_array("free_energy", student.call("free_energy", **case), (), case))
+    got = float(student.call_array("free_energy", (), **case))
     low, high = energies.min() - np.log(len(energies)) / beta, energies.min()
     slack = 1e-4 * (1 + np.abs(energies).max())
     if not low - slack <= got <= high + slack:
@@ -155,15 +145,13 @@ def free_energy_lies_below_the_minimum(student, case):
                        "is a soft minimum of the energies")
 
 
-@check()
-@given(case=energy_cases(), shift=st.floats(-5.0, 5.0, width=32))
+@check(case=energy_cases(), shift=st.floats(-5.0, 5.0, width=32))
 def partition_function_scales_with_shifts(student, case, shift):
     """Z >= exp(-beta min E), and Z(E + c) = Z(E) exp(-beta c)."""
     energies, beta = case["energies"].numpy(), case["beta"]
     if beta * (np.abs(energies).max() + abs(shift)) > 60:
         return  # Z may overflow there: the contract grades it only where it is finite
-    z = float(as_float_array("partition_function", student.call("partition_function", **case),
-                             (), case))
+    z = float(student.call_array("partition_function", (), **case))
     if not z >= np.exp(-beta * energies.min()) * (1 - 1e-5):
         raise Mismatch("partition_function", case, z, problem="is smaller than its largest term "
                        "exp(-beta min E)")

@@ -6,13 +6,10 @@ import math
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.checks.api import Mismatch, Tolerance, as_float_array, check, expect_close, spec
 from autograder.checks.strategies import as_tensor, em_cases, gmm_cases
-from autograder.engine.check_runner import check
-from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.failures import Mismatch
 
 # The sampler's statistics are z-scores checked at |z| <= 6: a correct sampler fails one with
 # probability about 2e-9, and the 20-odd statistics below together with less than 1e-7.
@@ -37,14 +34,13 @@ def unit_gaussian_log_density(x, mean) -> np.ndarray:
     return -math.log(2 * math.pi) - ((x - mean.reshape(1, 2)) ** 2).sum(axis=1) / 2
 
 
-@check()
-@given(K=st.integers(1, 12), R=st.floats(0.5, 20.0, width=32))
+@check(K=st.integers(1, 12), R=st.floats(0.5, 20.0, width=32))
 def means_form_a_regular_polygon(student, K, R):
     """A regular K-gon of radius R about the origin with a vertex at (R, 0): every mean at
     distance R, the mean (R, 0) among them, and the others each 2 pi / K further round than
     the one before."""
     inputs = {"K": K, "R": R}
-    means = as_float_array("gmm_means", student.call("gmm_means", **inputs), (K, 2), inputs)
+    means = student.call_array("gmm_means", (K, 2), **inputs)
     turns = np.mod(np.arctan2(means[:, 1], means[:, 0]) / (2 * np.pi), 1.0)
     turns = np.sort(np.where(turns > 1 - 1e-6, turns - 1, turns))  # just below 0 is 0
     steps = np.diff(np.append(turns, turns[0] + 1.0))
@@ -58,9 +54,8 @@ def means_form_a_regular_polygon(student, K, R):
 def _sample(student, case, n, seed):
     inputs = {"n": n, "weights": torch.tensor(case["weights"], dtype=torch.float64),
               "means": torch.tensor(case["means"], dtype=torch.float64),
-              "generator": {"__build__": "generator", "seed": seed}}
-    return inputs, as_float_array("sample_gmm", student.call("sample_gmm", **inputs), (n, 2),
-                                  inputs)
+              "generator": spec("generator", seed=seed)}
+    return inputs, student.call_array("sample_gmm", (n, 2), **inputs)
 
 
 def _z_fail(inputs, samples, what: str, z: float):
@@ -100,8 +95,7 @@ def sampler_follows_the_mixture(student):
                            "randomness from the generator it is given")
 
 
-@check()
-@given(case=gmm_cases(), data=st.data())
+@check(case=gmm_cases(), data=st.data())
 def log_density_properties(student, case, data):
     """Unchanged when the components are listed in another order; a single component has
     log-density -log(2 pi) - |x - mu|^2 / 2."""
@@ -133,19 +127,17 @@ def expect_one_component(function: str, student, case, column: bool = False) -> 
                          "|x - mu|^2 / 2")
 
 
-@check()
-@given(case=gmm_cases())
+@check(case=gmm_cases())
 def responsibilities_are_a_posterior(student, case):
     """Each row is a distribution over the components, and with equal weights the nearest
     mean is the most responsible."""
     n, K = len(case["x"]), len(case["weights"])
-    r = as_float_array("responsibilities", student.call("responsibilities", **case), (n, K), case)
+    r = student.call_array("responsibilities", (n, K), **case)
     if np.any(r < -1e-7) or not np.allclose(r.sum(axis=1), 1, atol=1e-5):
         raise Mismatch("responsibilities", case, r,
                        problem="are not distributions over the components (rows >= 0, sum 1)")
     equal = dict(case, weights=torch.full((K,), 1.0 / K, dtype=torch.float64))
-    r = as_float_array("responsibilities", student.call("responsibilities", **equal), (n, K),
-                       equal)
+    r = student.call_array("responsibilities", (n, K), **equal)
     distances = ((case["x"][:, None, :] - case["means"][None]) ** 2).sum(dim=2).numpy()
     nearest = distances.argmin(axis=1)
     runner_up = np.sort(distances, axis=1)[:, 1] if K > 1 else np.full(n, np.inf)
@@ -185,8 +177,7 @@ def _weights_and_means(student, inputs, K: int):
         "em_step", got[1], (K, 2), inputs)
 
 
-@check()
-@given(case=em_cases())
+@check(case=em_cases())
 def em_step_follows_separated_clusters(student, case):
     """New weights on the simplex and means of shape (K, 2); on well separated clusters each
     component takes the share and the average of its own points; with one component, the
@@ -210,8 +201,7 @@ def em_step_follows_separated_clusters(student, case):
                        "mean to the mean of the data")
 
 
-@check(max_examples=30)
-@given(case=em_cases(), n_iters=st.integers(0, 6))
+@check(case=em_cases(), n_iters=st.integers(0, 6), examples=30)
 def fit_history_is_monotone(student, case, n_iters):
     """n_iters + 1 values, never decreasing; with one component the history is the mean
     log-likelihood of a single Gaussian: at the start's mean first, then at the data's mean,
