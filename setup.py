@@ -3,14 +3,15 @@ but that live outside the packages, at the project's root (Gradescope's two scri
 grader's requirements, the students' templates), copied into the installed package as
 ``autograder/_project/`` (``staff/build.py`` looks for them there when it is installed)."""
 import shutil
+import sys
 from pathlib import Path
 
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-# Kept in step with staff/build.py's SCRIPTS, its requirements and TEMPLATES_DIR.
-SHIPPED = ("setup.sh", "run_autograder", "requirements.txt", "student_template")
+sys.path.insert(0, str(ROOT))  # staff/build.py says what ships: read there, not copied here
+from autograder.staff.build import INSTALLED_FILES, OUTSIDE_PACKAGES  # noqa: E402
 
 
 class BuildWithShippedFiles(build_py):
@@ -18,8 +19,8 @@ class BuildWithShippedFiles(build_py):
 
     def run(self):
         super().run()
-        target = Path(self.build_lib) / "autograder" / "_project"
-        for name in SHIPPED:
+        target = Path(self.build_lib) / "autograder" / INSTALLED_FILES
+        for name in OUTSIDE_PACKAGES:
             source = ROOT / name
             if source.is_dir():
                 shutil.copytree(source, target / name, dirs_exist_ok=True,

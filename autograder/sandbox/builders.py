@@ -13,6 +13,8 @@ import torch
 from torch import nn
 
 BUILD_KEY = "__build__"
+# kind -> what builds it, filled by ``@builder(kind)`` where each builder is written.
+BUILDERS: dict = {}
 
 
 def spec(kind: str, **parameters) -> dict:
@@ -20,6 +22,17 @@ def spec(kind: str, **parameters) -> dict:
     return {BUILD_KEY: kind, **parameters}
 
 
+def builder(kind: str):
+    """Declare the decorated function or class as what builds specs of ``kind``."""
+    def register(built):
+        if kind in BUILDERS:
+            raise ValueError(f"two builders of {kind!r}")
+        BUILDERS[kind] = built
+        return built
+    return register
+
+
+@builder("energy_net")
 class ShallowEnergyNet(nn.Module):
     """E(x) = w2 . tanh(W1 x + b1) + b2 for x in R^2: the grader's own EnergyNet, used to
     feed the importance-sampling functions a model whose parameters the grader chose."""
@@ -41,6 +54,7 @@ class ShallowEnergyNet(nn.Module):
         return self.out(torch.tanh(self.hidden(x))).squeeze(-1)
 
 
+@builder("generator")
 def _generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(seed))
 
@@ -50,6 +64,7 @@ def _student_object(module, name: str, seed: int, args=()):
     return getattr(module, name)(*args)
 
 
+@builder("leaf")
 def _leaf(values):
     """A tensor that requires grad (graded functions must keep the graph from it), of the
     values' floating dtype (float32 for a model's outputs), float64 for other values."""
@@ -59,6 +74,7 @@ def _leaf(values):
     return tensor.clone().requires_grad_(True)
 
 
+@builder("window_net")
 class WindowNet(nn.Module):
     """The grader's own sliding-window network for the OCR notebook's training loops:
     x (B, 1, 32, W) -> energies (B, (W - 18) // 4 + 1, 27), seeded. It also reads x of shape
@@ -106,6 +122,7 @@ def _loader(images: torch.Tensor, labels: torch.Tensor, channel: bool, batch_siz
     return CountingLoader(dataset, batch_size=int(batch_size), shuffle=False)
 
 
+@builder("character_loader")
 def _character_loader(n: int, seed: int = 0, batch_size: int = 8, channel: bool = False):
     """Single characters: a class's glyph plus noise, with its label (long), in batches."""
     generator = torch.Generator().manual_seed(int(seed) + 1)
@@ -120,6 +137,7 @@ def word_image(word: str, seed: int = 0) -> torch.Tensor:
     return torch.cat([glyphs[ord(letter) - ord("a")] for letter in word], dim=1)[None, None]
 
 
+@builder("word_loader")
 def _word_loader(words, seed: int = 0, channel: bool = False):
     """One word per batch, as the notebook's word loader yields them: its image and its
     targets (1, 2 len(word)), long, each letter followed by 26. Words of one length."""
@@ -129,34 +147,24 @@ def _word_loader(words, seed: int = 0, channel: bool = False):
     return _loader(images, targets, channel)
 
 
+@builder("notebook_cross_entropy")
 def _notebook_cross_entropy():
     return lambda energies, labels: torch.nn.functional.cross_entropy(-energies, labels)
 
 
+@builder("quadratic_energy")
 def _quadratic_energy(A, b):
     """E(y) = 1/2 |A y - b|^2: a callable energy for gradient-descent inference."""
     A, b = torch.as_tensor(A, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
     return lambda y: 0.5 * ((A.to(y.dtype) @ y - b.to(y.dtype)) ** 2).sum()
 
 
+@builder("network_energy")
 def _network_energy(w1, b1, w2):
     """E(y) = w2 . tanh(W1 y + b1) + 1/2 |y|^2: a small network's energy, bounded below."""
     w1, b1, w2 = (torch.as_tensor(v, dtype=torch.float64) for v in (w1, b1, w2))
     return lambda y: (w2.to(y.dtype) @ torch.tanh(w1.to(y.dtype) @ y + b1.to(y.dtype))
                       + 0.5 * (y ** 2).sum())
-
-
-BUILDERS = {
-    "quadratic_energy": _quadratic_energy,
-    "network_energy": _network_energy,
-    "generator": _generator,
-    "energy_net": ShallowEnergyNet,
-    "leaf": _leaf,
-    "window_net": WindowNet,
-    "character_loader": _character_loader,
-    "word_loader": _word_loader,
-    "notebook_cross_entropy": _notebook_cross_entropy,
-}
 
 
 def build(spec: dict, module=None):

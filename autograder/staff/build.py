@@ -25,18 +25,20 @@ import zipfile
 from pathlib import Path
 
 from autograder.engine.config import Assignment, ConfigError, load_assignment
-from autograder.engine.paths import PROJECT_ROOT
+from autograder.engine.paths import PACKAGE_DIR, PROJECT_ROOT
 
-PACKAGE_DIR = PROJECT_ROOT / "autograder"
 # What ships besides the packages (Gradescope's scripts, the requirements, the templates): at
 # the root of a checkout, and inside the package where it is installed (``pip install .``;
 # setup.py copies them there), so that an installed ``autograder build`` works anywhere.
 INSTALLED_FILES = "_project"
+SCRIPTS = ("setup.sh", "run_autograder")  # Gradescope runs these: the only executables
+REQUIREMENTS = "requirements.txt"
+TEMPLATES = "student_template"
+OUTSIDE_PACKAGES = (*SCRIPTS, REQUIREMENTS, TEMPLATES)  # setup.py copies exactly these
 SHIPPED_ROOT = (PROJECT_ROOT if (PROJECT_ROOT / "setup.sh").is_file()
                 else PACKAGE_DIR / INSTALLED_FILES)
-TEMPLATES_DIR = SHIPPED_ROOT / "student_template"
+TEMPLATES_DIR = SHIPPED_ROOT / TEMPLATES
 
-SCRIPTS = ("setup.sh", "run_autograder")  # Gradescope runs these: the only executables
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold
 LEFT_BEHIND = frozenset({"__pycache__", ".hypothesis"})  # folders Python and hypothesis write
 
@@ -125,7 +127,7 @@ def build_gradescope_zip(assignment_name: str, out_dir: Path) -> Path:
     scripts, requirements, the engine with public and hidden checks, and the reference (the
     hidden checks compare with it and name known mistakes from ``reference/mistakes``)."""
     assignment = load_assignment(assignment_name)
-    entries = _files(SHIPPED_ROOT, (*SCRIPTS, "requirements.txt"), "")
+    entries = _files(SHIPPED_ROOT, (*SCRIPTS, REQUIREMENTS), "")
     entries += _files(PROJECT_ROOT, ("reference",), "")
     entries += _files(PACKAGE_DIR, GRADESCOPE_PACKAGE, "autograder/")
     entries += _configuration(assignment, "")

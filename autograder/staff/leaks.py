@@ -48,6 +48,7 @@ import numpy as np
 import torch
 
 from autograder.engine.check_runner import load_check
+from autograder.engine.compare import as_float_array
 from autograder.engine.config import Assignment
 from autograder.engine.paths import PROJECT_ROOT
 from autograder.sandbox import builders, loader, wire
@@ -154,11 +155,11 @@ def answer_as_the_worker(namespace: dict, function: str, inputs: dict, projectio
 
 
 class InProcessStudent:
-    """What a check sees of a submission (``call``, ``call_projected``, ``note_expected``, as
-    in ``engine.student``), answered in this process by ``namespace``. It stops the check
-    with ``_Enough`` at its ``limit``-th call, and with ``_Failed`` when an answer raises or,
-    with ``guarded``, when it takes longer than CALL_SECONDS. Calls are appended to
-    ``calls``. ``models_only_named``: a call with no inputs (a class the check instantiates:
+    """What a check sees of a submission (``call``, ``call_array``, ``call_projected``,
+    ``note_expected``, as in ``engine.student``), answered in this process by ``namespace``.
+    It stops the check with ``_Enough`` at its ``limit``-th call, and with ``_Failed`` when an
+    answer raises or, with ``guarded``, when it takes longer than CALL_SECONDS. Calls are
+    appended to ``calls``. ``models_only_named``: a call with no inputs (a class the check instantiates:
     a model) is recorded without an answer and ends the check, since no handout function
     can be compared with a model."""
 
@@ -172,6 +173,10 @@ class InProcessStudent:
 
     def call(self, function: str, **inputs):
         return self.call_projected(function, None, **inputs)
+
+    def call_array(self, function: str, shape: tuple, **inputs):
+        """``call``, read as ``engine.student.Student.call_array`` reads it."""
+        return as_float_array(function, self.call(function, **inputs), shape, inputs)
 
     def call_projected(self, function: str, projections, **inputs):
         if len(self.calls) >= self.limit:
