@@ -119,6 +119,18 @@ def assert_not_implemented_everywhere(assignment: Assignment) -> None:
         assert "not implemented" in part.feedback, part.feedback
 
 
+def template_functions(assignment: Assignment) -> list[str]:
+    """The functions a student fills in: those the assignment's template defines."""
+    import ast
+
+    source = (ROOT / "student_template" / assignment.submission).read_text()
+    if assignment.submission.endswith(".ipynb"):
+        source = "\n".join("".join(cell["source"]) for cell in json.loads(source)["cells"]
+                           if cell["cell_type"] == "code")
+    return sorted(node.name for node in ast.parse(source).body
+                  if isinstance(node, ast.FunctionDef))
+
+
 def results_but_timing(path: Path) -> dict:
     """A results.json without ``execution_time``, the one field that is a measurement."""
     data = json.loads(Path(path).read_text())
