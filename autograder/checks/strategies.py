@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from torch import nn
 
-from autograder.sandbox.builders import build_all
+from autograder.checks.api import build_all, spec
 
 MODERATE = 10.0
 LARGE = 1e3
@@ -365,15 +365,15 @@ def descent_problems(draw):
     d = draw(st.integers(1, 4))
     if draw(st.booleans()):
         A = draw(arrays(np.float64, (d, d), elements=reals(2.0))) + 3 * np.eye(d)
-        energy = {"__build__": "quadratic_energy", "A": A.tolist(),
-                  "b": draw(arrays(np.float64, d, elements=reals(5.0))).tolist()}
+        energy = spec("quadratic_energy", A=A.tolist(),
+                      b=draw(arrays(np.float64, d, elements=reals(5.0))).tolist())
         lr = 0.5 / float(np.linalg.norm(A, 2) ** 2)
     else:
         hidden = draw(st.integers(1, 4))
-        energy = {"__build__": "network_energy",
-                  "w1": draw(arrays(np.float64, (hidden, d), elements=reals(1.0))).tolist(),
-                  "b1": draw(arrays(np.float64, hidden, elements=reals(1.0))).tolist(),
-                  "w2": draw(arrays(np.float64, hidden, elements=reals(1.0))).tolist()}
+        energy = spec("network_energy",
+                      w1=draw(arrays(np.float64, (hidden, d), elements=reals(1.0))).tolist(),
+                      b1=draw(arrays(np.float64, hidden, elements=reals(1.0))).tolist(),
+                      w2=draw(arrays(np.float64, hidden, elements=reals(1.0))).tolist())
         lr = 0.1
     return {"energy_fn": energy, "y0": as_tensor(draw(arrays(np.float64, d, elements=reals(5.0)))),
             "lr": lr, "n_steps": draw(st.integers(0, 10))}
@@ -647,11 +647,11 @@ def energy_net_specs(draw, *, offset=None):
     in float32 as the contract says; ``offset`` draws the output bias (large ones test the
     log domain)."""
     hidden = draw(st.integers(1, 6))
-    return {"__build__": "energy_net",
-            "w1": draw(arrays(np.float64, (hidden, 2), elements=reals(2.0))).tolist(),
-            "b1": draw(arrays(np.float64, hidden, elements=reals(2.0))).tolist(),
-            "w2": draw(arrays(np.float64, hidden, elements=reals(2.0))).tolist(),
-            "b2": draw(offset if offset is not None else reals(2.0)), "dtype": "float32"}
+    return spec("energy_net",
+                w1=draw(arrays(np.float64, (hidden, 2), elements=reals(2.0))).tolist(),
+                b1=draw(arrays(np.float64, hidden, elements=reals(2.0))).tolist(),
+                w2=draw(arrays(np.float64, hidden, elements=reals(2.0))).tolist(),
+                b2=draw(offset if offset is not None else reals(2.0)), dtype="float32")
 
 
 @st.composite

@@ -6,14 +6,11 @@ import math
 import numpy as np
 import torch
 
-from autograder.checks.hidden.common import comparison, in_float64
+from autograder.checks.api import (FLOAT32_ROUNDOFF, Mismatch, Tolerance, build, check,
+                                   comparison, float32_tolerance, in_float64)
 from autograder.checks.public.importance_sampling import (
     model_log_likelihood, trained_log_likelihoods)
 from autograder.checks.strategies import cases
-from autograder.engine.check_runner import check
-from autograder.engine.compare import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
-from autograder.engine.failures import Mismatch
-from autograder.sandbox.builders import build
 from reference import importance_sampling as ref
 
 UNSTABLE = ("exp(E - log q) overflows for large E: normalise the weights in the log domain "
@@ -66,18 +63,18 @@ log_partition_stability = comparison("is_log_partition", ref.is_log_partition,
 grad_log_partition_value = comparison("is_grad_log_partition",
                                       in_float64(ref.is_grad_log_partition),
                                       cases("is_grad_log_partition"), _gradient_tolerance,
-                                      max_examples=40, unstable_hint=UNSTABLE)
+                                      examples=40, unstable_hint=UNSTABLE)
 grad_log_partition_stability = comparison("is_grad_log_partition",
                                           in_float64(ref.is_grad_log_partition),
                                           cases("is_grad_log_partition", "large"),
-                                          _gradient_tolerance, max_examples=40,
+                                          _gradient_tolerance, examples=40,
                                           unstable_hint=UNSTABLE)
 loglik_grad_value = comparison("ebm_loglik_grad", in_float64(ref.ebm_loglik_grad),
-                               cases("ebm_loglik_grad"), _gradient_tolerance, max_examples=40)
+                               cases("ebm_loglik_grad"), _gradient_tolerance, examples=40)
 test_log_likelihood_value = comparison("ebm_test_log_likelihood",
                                        in_float64(ref.ebm_test_log_likelihood),
                                        cases("ebm_test_log_likelihood"),
-                                       _test_likelihood_tolerance, max_examples=40)
+                                       _test_likelihood_tolerance, examples=40)
 
 
 @check()

@@ -16,9 +16,9 @@ import math
 import numpy as np
 import torch
 
+from autograder.checks.api import as_float_array
 from autograder.checks.public.importance_sampling import (
     GRID, TRAINING, held_out_log_likelihood)
-from autograder.engine.compare import as_float_array
 
 
 def _ebm_data() -> dict:

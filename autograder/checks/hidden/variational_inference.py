@@ -1,10 +1,9 @@
 """Hidden checks for the variational lower bound (final 2.1-2.4) against the reference."""
 from __future__ import annotations
 
-from autograder.checks.hidden.common import comparison
-from autograder.checks.hidden.gmm import log_density_tolerance
+from autograder.checks.api import comparison, float32_tolerance
+from autograder.checks.conditioning import log_density_tolerance
 from autograder.checks.strategies import cases
-from autograder.engine.compare import float32_tolerance
 from reference import variational_inference as ref
 from reference.gmm import log_joint
 

@@ -6,16 +6,13 @@ import math
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from autograder.checks.api import (
+    Mismatch, Tolerance, as_float_array, build, check, expect_close, spec)
 from autograder.checks.strategies import (
     as_tensor, energy_net_specs, importance_samples, points, reals)
-from autograder.engine.check_runner import check
-from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.failures import Mismatch
-from autograder.sandbox.builders import build
 
 SIZES = (1, 7, 100)
 
@@ -58,14 +55,12 @@ def _snis_inputs(draw):
     return {"f_values": as_tensor(f_values), **samples}
 
 
-@check()
-@given(case=_snis_inputs(), shift=reals(100.0))
+@check(case=_snis_inputs(), shift=reals(100.0))
 def snis_properties(student, case, shift):
     """A constant f gives that constant; one sample gives its f; adding a constant to E
     changes nothing (the weights are normalised); the result has f's trailing shape."""
     shape = tuple(case["f_values"].shape[1:])
-    got = as_float_array("self_normalized_is", student.call("self_normalized_is", **case),
-                         shape, case)
+    got = student.call_array("self_normalized_is", shape, **case)
     constant = dict(case, f_values=torch.full_like(case["f_values"], 2.5))
     expect_close("self_normalized_is", student.call("self_normalized_is", **constant),
                  np.full(shape, 2.5), inputs=constant, tolerance=Tolerance(1e-4, 1e-4),
@@ -87,8 +82,7 @@ def snis_properties(student, case, shift):
                          "exceeds all others by 100, the estimate is that sample's f")
 
 
-@check()
-@given(case=importance_samples(), shift=reals(100.0))
+@check(case=importance_samples(), shift=reals(100.0))
 def log_partition_properties(student, case, shift):
     """A-hat is 0 when E = log q on every sample, adding c to E adds c to A-hat, and two
     samples of log-weights 0 and -1000 give log(1/2)."""
@@ -109,35 +103,34 @@ def log_partition_properties(student, case, shift):
                  problem="is not log((1/M) sum_m exp(E(x_m) - log q(x_m)))")
 
 
-def _dtype(spec) -> torch.dtype:
+def _dtype(network) -> torch.dtype:
     """The dtype of the grader's network a spec builds: what it is fed, and what it gives."""
-    return getattr(torch, spec.get("dtype", "float64"))
+    return getattr(torch, network.get("dtype", "float64"))
 
 
 @st.composite
 def _model_samples(draw):
     """{"model": a spec of the grader's network, "x_q", "log_q"}: M samples in [-10, 10]^2,
     in the model's dtype."""
-    spec = draw(energy_net_specs())
+    network = draw(energy_net_specs())
     M = draw(st.integers(1, 20))
     log_q = draw(arrays(np.float64, M, elements=st.floats(-20.0, 0.0, width=32)))
-    return {"model": spec, "x_q": as_tensor(draw(points(M, 10.0))).to(_dtype(spec)),
-            "log_q": as_tensor(log_q).to(_dtype(spec))}
+    return {"model": network, "x_q": as_tensor(draw(points(M, 10.0))).to(_dtype(network)),
+            "log_q": as_tensor(log_q).to(_dtype(network))}
 
 
-def _parameter_shapes(spec) -> list[tuple]:
-    return [tuple(parameter.shape) for parameter in build(spec).parameters()]
+def _parameter_shapes(network) -> list[tuple]:
+    return [tuple(parameter.shape) for parameter in build(network).parameters()]
 
 
-def _gradient_at(spec, point) -> tuple:
+def _gradient_at(network, point) -> tuple:
     """grad_theta E_theta(x) of the grader's own network at one point."""
-    model = build(spec)
+    model = build(network)
     return tuple(g.numpy() for g in torch.autograd.grad(model(point).sum(),
                                                          list(model.parameters())))
 
 
-@check(max_examples=30)
-@given(case=_model_samples())
+@check(case=_model_samples(), examples=30)
 def grad_log_partition_shapes(student, case):
     """One finite tensor per model parameter, with that parameter's shape, in order; with a
     single sample the estimate is grad E at that sample (its weight is 1)."""
@@ -158,8 +151,7 @@ def grad_log_partition_shapes(student, case):
                  problem="with a single sample is not grad_theta E_theta at that sample")
 
 
-@check(max_examples=30)
-@given(case=_model_samples(), shift=reals(50.0))
+@check(case=_model_samples(), shift=reals(50.0), examples=30)
 def loglik_grad_vanishes_when_q_matches_the_model(student, case, shift):
     """With the data equal to the samples and q proportional to exp(E) on them, the two terms
     of the gradient cancel: the estimate is zero. With one data point and one sample it is
@@ -185,8 +177,7 @@ def loglik_grad_vanishes_when_q_matches_the_model(student, case, shift):
 
 
 def _log_likelihood(student, inputs) -> float:
-    return float(as_float_array("ebm_test_log_likelihood",
-                                student.call("ebm_test_log_likelihood", **inputs), (), inputs))
+    return float(student.call_array("ebm_test_log_likelihood", (), **inputs))
 
 
 @st.composite
@@ -196,8 +187,7 @@ def _test_sets(draw):
     return {"model": case["model"], "x_test": x_test, "x_q": case["x_q"], "log_q": case["log_q"]}
 
 
-@check(max_examples=40)
-@given(case=_test_sets(), shift=reals(50.0))
+@check(case=_test_sets(), shift=reals(50.0), examples=40)
 def ebm_likelihood_properties(student, case, shift):
     """mean_j E(x_test_j) - A-hat: adding c to every log q(x_m) adds c (A-hat falls by c);
     adding c to E changes nothing (the same density); the same test set twice gives the same
@@ -241,10 +231,10 @@ def _training_data() -> dict:
     x_q = torch.from_numpy(rng.normal(scale=5.0, size=(2000, 2))).float()
     log_q = -(x_q**2).sum(dim=1) / 50 - math.log(2 * math.pi * 25)
     weights = np.random.default_rng(7)
-    spec = {"__build__": "energy_net", "w1": weights.normal(size=(8, 2)).tolist(),
-            "b1": weights.normal(size=8).tolist(), "w2": (0.1 * weights.normal(size=8)).tolist(),
-            "b2": 0.0, "dtype": "float32"}
-    return {"model": spec, "x_train": draw(300), "x_test": draw(300), "x_q": x_q,
+    model = spec("energy_net", w1=weights.normal(size=(8, 2)).tolist(),
+                 b1=weights.normal(size=8).tolist(), w2=(0.1 * weights.normal(size=8)).tolist(),
+                 b2=0.0, dtype="float32")
+    return {"model": model, "x_train": draw(300), "x_test": draw(300), "x_q": x_q,
             "log_q": log_q, "n_steps": 30, "lr": 0.1}
 
 

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from autograder.checks.api import Mismatch, Tolerance, as_float_array, check, expect_close, spec
 from autograder.checks.strategies import (
     as_tensor, dictionary_cases, latent_tables, reals, round_to_float32)
-from autograder.engine.check_runner import check
-from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.failures import Mismatch
 
 
-@check()
-@given(case=latent_tables(beta=False))
+@check(case=latent_tables(beta=False))
 def latent_map_is_the_lowest_cell(student, case):
     """(y, z) of a lowest G[y, z], as two ints."""
     G = case["G"].numpy()
@@ -28,13 +24,11 @@ def latent_map_is_the_lowest_cell(student, case):
                        problem="is not the (y, z) of a lowest energy G[y, z], as two ints")
 
 
-@check()
-@given(case=latent_tables())
+@check(case=latent_tables())
 def latent_free_energy_is_a_soft_minimum(student, case):
     """For each y: min_z G - log(n_z)/beta <= F(y) <= min_z G."""
     G, beta = case["G"].numpy(), case["beta"]
-    got = as_float_array("latent_free_energy", student.call("latent_free_energy", **case),
-                         (G.shape[0],), case)
+    got = student.call_array("latent_free_energy", (G.shape[0],), **case)
     low, high = G.min(axis=1) - np.log(G.shape[1]) / beta, G.min(axis=1)
     slack = 1e-4 * (1 + np.abs(G).max())
     if np.any(got < low - slack) or np.any(got > high + slack):
@@ -42,13 +36,11 @@ def latent_free_energy_is_a_soft_minimum(student, case):
                        "min_z G - log(n_z)/beta and min_z G (a soft minimum over z)")
 
 
-@check()
-@given(case=latent_tables())
+@check(case=latent_tables())
 def latent_gibbs_is_a_distribution(student, case):
     """A distribution over y that favours the y whose best z is lower by a clear margin."""
     G, beta = case["G"].numpy(), case["beta"]
-    p = as_float_array("latent_gibbs_distribution",
-                       student.call("latent_gibbs_distribution", **case), (G.shape[0],), case)
+    p = student.call_array("latent_gibbs_distribution", (G.shape[0],), **case)
     if np.any(p < -1e-7) or abs(p.sum() - 1) > 1e-5:
         raise Mismatch("latent_gibbs_distribution", case, p,
                        problem="is not a distribution over y (entries >= 0 summing to 1)")
@@ -61,8 +53,7 @@ def latent_gibbs_is_a_distribution(student, case):
                            f"y = {best}, whose lowest energy is lower by {gap:.4g}")
 
 
-@check()
-@given(case=dictionary_cases())
+@check(case=dictionary_cases())
 def sparse_code_attains_its_free_energy(student, case):
     """The returned z attains the returned F, and F is no more than the objective at z = 0."""
     y, W, lam = case["y"].numpy(), case["W"].numpy(), case["lam"]
@@ -97,8 +88,7 @@ def _kmeans(student, inputs) -> tuple[float, int]:
     return F, got[1]
 
 
-@check()
-@given(case=dictionary_cases(lam=False), data=st.data())
+@check(case=dictionary_cases(lam=False), data=st.data())
 def kmeans_picks_the_nearest_centroid(student, case, data):
     """(F, k) with F = |y - W[:, k]|^2; 0 when y is a centroid; a centroid added farther than
     F changes nothing, one added nearer wins."""
@@ -128,13 +118,12 @@ def kmeans_picks_the_nearest_centroid(student, case, data):
 def quadratic_problems(draw):
     d = draw(st.integers(1, 4))
     A = draw(arrays(np.float64, (d, d), elements=reals(2.0))) + 3 * np.eye(d)
-    return {"energy_fn": {"__build__": "quadratic_energy", "A": A.tolist(),
-                          "b": draw(arrays(np.float64, d, elements=reals(5.0))).tolist()},
+    return {"energy_fn": spec("quadratic_energy", A=A.tolist(),
+                              b=draw(arrays(np.float64, d, elements=reals(5.0))).tolist()),
             "y0": as_tensor(draw(arrays(np.float64, d, elements=reals(5.0))))}
 
 
-@check(max_examples=30)
-@given(case=quadratic_problems())
+@check(case=quadratic_problems(), examples=30)
 def gradient_descent_lowers_the_energy(student, case):
     """With lr = 0 nothing moves; with a small step the energy goes down."""
     A, b = np.array(case["energy_fn"]["A"]), np.array(case["energy_fn"]["b"])
@@ -145,8 +134,7 @@ def gradient_descent_lowers_the_energy(student, case):
                  problem="moves y although the learning rate is 0")
     lr = 0.5 / float(np.linalg.norm(A, 2) ** 2)
     moving = dict(case, lr=lr, n_steps=5)
-    y = as_float_array("gradient_descent_inference",
-                       student.call("gradient_descent_inference", **moving), y0.shape, moving)
+    y = student.call_array("gradient_descent_inference", y0.shape, **moving)
 
     def energy(v):
         return 0.5 * float(((A @ v - b) ** 2).sum())

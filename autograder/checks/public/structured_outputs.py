@@ -5,18 +5,14 @@ import math
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from autograder.checks.api import Mismatch, Tolerance, check, expect_close
 from autograder.checks.strategies import cases, reals
-from autograder.engine.check_runner import check
-from autograder.engine.compare import Tolerance, expect_close
-from autograder.engine.failures import Mismatch
 
 
-@check()
-@given(case=cases("sequence_nll"))
+@check(case=cases("sequence_nll"))
 def sequence_nll_adds_up_positions(student, case):
     """>= 0 for log-probabilities; additive: the NLL of a sequence is the sum of the NLLs of
     its first position and of the rest; and T log C for T positions of C equally likely
@@ -38,8 +34,7 @@ def sequence_nll_adds_up_positions(student, case):
                  problem="is not T log C when each of the C tags has probability 1/C")
 
 
-@check()
-@given(table=arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)),
+@check(table=arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)),
                     elements=reals(10.0)), data=st.data())
 def table_inference_takes_the_row_minimum(student, table, data):
     x = data.draw(st.integers(0, table.shape[0] - 1))
@@ -50,8 +45,7 @@ def table_inference_takes_the_row_minimum(student, table, data):
                        "energy in row x (an int)")
 
 
-@check()
-@given(vocab=st.integers(1, 30), tags=st.integers(1, 70))
+@check(vocab=st.integers(1, 30), tags=st.integers(1, 70))
 def counts_of_one_position(student, vocab, tags):
     """With one position there are vocab_size * n_tags pairs and n_tags look-ups; counts are
     exact Python ints."""

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.checks.api import (
+    CallError, Mismatch, Tolerance, as_float_array, build, check, expect_close, spec, word_image)
 from autograder.checks.strategies import (
     alignments, energies_and_targets, path_matrices, round_to_float32)
-from autograder.engine.check_runner import check
-from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.failures import CallError, Mismatch
 
 INVALID = 2**30
 WIDTHS = (18, 22, 40, 100)
@@ -50,8 +48,7 @@ def alignment_problem(path, L: int, T: int) -> str | None:
     return None
 
 
-@check()
-@given(case=path_matrices())
+@check(case=path_matrices())
 def find_path_returns_an_alignment(student, case):
     """(free energy, path, dp): the path is an alignment from (0, 0) to (L-1, T-1), and dp
     adds up along it: dp[0, 0] = pm[0, 0], each step adds the pm of the cell it enters (a
@@ -79,11 +76,10 @@ def find_path_returns_an_alignment(student, case):
 
 def _path_energy(student, pm, path) -> float:
     inputs = {"pm": pm, "path": path}
-    return float(as_float_array("path_energy", student.call("path_energy", **inputs), (), inputs))
+    return float(student.call_array("path_energy", (), **inputs))
 
 
-@check()
-@given(case=path_matrices(), data=st.data())
+@check(case=path_matrices(), data=st.data())
 def path_energy_rejects_invalid_paths(student, case, data):
     """A valid path costs 0 through a matrix of zeros, and as much more as a cell on it costs
     more, while a cell off it changes nothing; a path that does not start at 0, does not end
@@ -131,8 +127,7 @@ def path_energy_rejects_invalid_paths(student, case, data):
                  problem="accepts a path that is not a valid alignment (it should be 2**30)")
 
 
-@check()
-@given(case=path_matrices(), data=st.data(), shift=st.floats(-5.0, 5.0, width=32))
+@check(case=path_matrices(), data=st.data(), shift=st.floats(-5.0, 5.0, width=32))
 def path_cross_entropy_follows_the_path(student, case, data, shift):
     """A differentiable scalar whose gradient with respect to ce is 1 on each of the L cells
     of the path and 0 elsewhere (training flows through it); 0 through a matrix of zeros;
@@ -140,7 +135,7 @@ def path_cross_entropy_follows_the_path(student, case, data, shift):
     ce = case["pm"]
     L, T = ce.shape
     path = [[i, j] for i, j in enumerate(data.draw(alignments(L, T)))]
-    inputs = {"ce": {"__build__": "leaf", "values": ce}, "path": path}
+    inputs = {"ce": spec("leaf", values=ce), "path": path}
     shown = {"ce": ce, "path": path}
     value, gradient = student.call_projected(
         "path_cross_entropy", [{"kind": "value_and_gradient", "argument": 0, "weights": 1.0}],
@@ -176,7 +171,7 @@ def _is_alignment(path, T) -> bool:
 
 def _with_gradient(student, function, case):
     """The student's value and the gradient of sum(value * weights) w.r.t. the energies."""
-    inputs = dict(case, energies={"__build__": "leaf", "values": case["energies"]})
+    inputs = dict(case, energies=spec("leaf", values=case["energies"]))
     weights = torch.from_numpy(np.random.default_rng(0).uniform(
         0.5, 1.5, size=(case["energies"].shape[0], case["energies"].shape[1],
                         case["targets"].shape[1])))
@@ -186,8 +181,7 @@ def _with_gradient(student, function, case):
     return value, gradient, weights
 
 
-@check()
-@given(case=energies_and_targets())
+@check(case=energies_and_targets())
 def path_matrix_keeps_the_graph(student, case):
     """Shape (B, L, T), and gradients reach the energies (training goes through it)."""
     B, L, _ = case["energies"].shape
@@ -200,16 +194,14 @@ def path_matrix_keeps_the_graph(student, case):
                        "or indexing, without .detach(), .numpy() or new tensors)")
 
 
-@check()
-@given(case=energies_and_targets())
+@check(case=energies_and_targets())
 def ce_matrix_is_a_cross_entropy(student, case):
     """Over all 27 classes as targets, exp(-ce) sums to 1 for every window: the
     cross-entropy is -log of a softmax of -energies; and the lowest energy costs least,
     strictly where it is lower than the next by 0.1."""
     B, L, C = case["energies"].shape
     every = {"energies": case["energies"], "targets": torch.arange(C).repeat(B, 1)}
-    ce = as_float_array("build_ce_matrix", student.call("build_ce_matrix", **every), (B, L, C),
-                        every)
+    ce = student.call_array("build_ce_matrix", (B, L, C), **every)
     expect_close("build_ce_matrix", np.exp(-ce).sum(axis=2), np.ones((B, L)), inputs=every,
                  tolerance=Tolerance(1e-4),
                  problem="is not a cross-entropy: exp(-ce) over all 27 targets does not sum to 1")
@@ -230,16 +222,14 @@ WORDS = st.text(alphabet=ALPHABET, min_size=1, max_size=8)
 
 def _classes(student, word: str) -> list[int]:
     inputs = {"s": word}
-    got = as_float_array("transform_word", student.call("transform_word", **inputs),
-                         (2 * len(word),), inputs)
+    got = student.call_array("transform_word", (2 * len(word),), **inputs)
     if not np.array_equal(got, np.round(got)):
         raise Mismatch("transform_word", inputs, got, problem="returns classes that are not "
                        "whole numbers")
     return [int(value) for value in got]
 
 
-@check()
-@given(word=WORDS, cut=st.integers(1, 7))
+@check(word=WORDS, cut=st.integers(1, 7))
 def words_become_letters_and_separators(student, word, cut):
     """The contract's example "cat" -> [2, 26, 0, 26, 19, 26]; the alphabet gives 0, 1, ...,
     25, each followed by 26; and the classes of a word are those of its two parts, cut
@@ -259,8 +249,7 @@ def words_become_letters_and_separators(student, word, cut):
                            f"that of {word[:cut]!r} followed by that of {word[cut:]!r}")
 
 
-@check()
-@given(word=WORDS, repeats=st.lists(st.integers(2, 4), min_size=16, max_size=16))
+@check(word=WORDS, repeats=st.lists(st.integers(2, 4), min_size=16, max_size=16))
 def decoding_reads_a_stretched_word(student, word, repeats):
     """The contract's "aaab_bab_" -> "ab"; and each letter over two to four windows, each
     followed by one to four separators, decodes to the word."""
@@ -330,12 +319,10 @@ def _trained_outputs(student, function: str, data_spec: dict, epochs: int, probe
     """Run the student's training loop on the grader's network and data; the network's
     energies at each probe input before (built here, same seed) and after training, and
     what ``_trained_everything`` checks once the caller has seen that the loss went down."""
-    from autograder.sandbox.builders import build
-
-    network = {"__build__": "window_net", "seed": 1}
+    network = spec("window_net", seed=1)
     inputs = {"model": network, "epochs": epochs, "data": data_spec,
-              "criterion": {"__build__": "notebook_cross_entropy"},
-              "optimizer": {"__build__": "adam", "of": 0, "lr": 1e-2}}
+              "criterion": spec("notebook_cross_entropy"),
+              "optimizer": spec("adam", of=0, lr=1e-2)}
     model = build(network)
     with torch.no_grad():
         before = [model(probe).numpy() for probe in probes]
@@ -391,9 +378,7 @@ def train_model_learns(student):
 
 
 def _train_model_learns(student, channel: bool):
-    from autograder.sandbox.builders import build
-
-    data = {"__build__": "character_loader", "n": 64, "channel": channel}
+    data = spec("character_loader", n=64, channel=channel)
     images, labels = (torch.cat(part) for part in zip(*build(data)))
     before, after, shown, run = _trained_outputs(student, "train_model", data, 3, [images])
     start = _cross_entropy_of(before[0][:, 0, :], labels.numpy())
@@ -413,9 +398,7 @@ def train_ebm_model_learns(student):
 
 
 def _train_ebm_model_learns(student, channel: bool):
-    from autograder.sandbox.builders import word_image
-
-    data = {"__build__": "word_loader", "words": TRAINING_WORDS, "channel": channel}
+    data = spec("word_loader", words=TRAINING_WORDS, channel=channel)
     images = [word_image(word) for word in TRAINING_WORDS]
     before, after, shown, run = _trained_outputs(student, "train_ebm_model", data, 8, images)
 

@@ -12,15 +12,12 @@ import math
 
 import numpy as np
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
+from autograder.checks.api import Mismatch, Tolerance, check, expect_close
 from autograder.checks.public.gmm import expect_one_component, unit_gaussian_log_density
 from autograder.checks.strategies import (
     as_tensor, gmm_cases, points, posterior_cases, round_to_float32)
-from autograder.engine.check_runner import check
-from autograder.engine.compare import Tolerance, as_float_array, expect_close
-from autograder.engine.failures import Mismatch
 
 # log p(x) - ELBO_uniform for the model of question 1.1 (K equal weights, the means of
 # gmm_means(K, R)) at fixed points, to 6 significant digits. tests/test_grading_final.py
@@ -60,40 +57,36 @@ def _one_hot(case, k: int = 0) -> torch.Tensor:
 def _values(student, function: str, case: dict) -> np.ndarray:
     """The student's (n,) answer for ``case``; inf or nan is a failure of its own (every
     input here has a finite answer; q with zero entries included, since 0 log 0 = 0)."""
-    got = as_float_array(function, student.call(function, **case), (len(case["x"]),), case)
+    got = student.call_array(function, (len(case["x"]),), **case)
     if not np.all(np.isfinite(got)):
         raise Mismatch(function, case, got, problem="returned inf or nan"
                        + (" (0 log 0 is 0 in the ELBO)" if "q" in case else ""))
     return got
 
 
-@check()
-@given(case=gmm_cases(), data=st.data())
+@check(case=gmm_cases(), data=st.data())
 def log_joint_properties(student, case, data):
     """With one component, log N(x; mu, I); new weights move column k by log pi'_k - log pi_k;
     moving the other components' means leaves column 0 as it is (each column belongs to its
     own component)."""
     expect_one_component("log_joint", student, case, column=True)
     n, K = len(case["x"]), len(case["weights"])
-    joint = as_float_array("log_joint", student.call("log_joint", **case), (n, K), case)
+    joint = student.call_array("log_joint", (n, K), **case)
     reweighted, shift = _reweighted(case, data)
-    moved = as_float_array("log_joint", student.call("log_joint", **reweighted), (n, K),
-                           reweighted)
+    moved = student.call_array("log_joint", (n, K), **reweighted)
     expect_close("log_joint", moved - joint, np.broadcast_to(shift, (n, K)), inputs=reweighted,
                  tolerance=Tolerance(_slack(case)),
                  problem="does not move by log pi'_k - log pi_k when the weights change")
     if K > 1:
         others = dict(case, means=case["means"].clone())
         others["means"][1:] += 3.0
-        column = as_float_array("log_joint", student.call("log_joint", **others), (n, K),
-                                others)[:, 0]
+        column = student.call_array("log_joint", (n, K), **others)[:, 0]
         expect_close("log_joint", column, joint[:, 0], inputs=others,
                      tolerance=Tolerance(_slack(others)),
                      problem="changes in column 0 when only the other components' means move")
 
 
-@check()
-@given(case=posterior_cases(), data=st.data())
+@check(case=posterior_cases(), data=st.data())
 def elbo_is_a_lower_bound(student, case, data):
     """With coinciding means: ELBO(q) <= log p(x), equal at q = p(z | x) (the weights there)
     and log p(x, z = 0) = log pi_0 + log p(x) at q = 1[z = 0] (0 log 0 = 0). New weights move
@@ -124,8 +117,7 @@ def elbo_is_a_lower_bound(student, case, data):
                          "change")
 
 
-@check()
-@given(case=gmm_cases(), data=st.data())
+@check(case=gmm_cases(), data=st.data())
 def elbo_uniform_properties(student, case, data):
     """q uniform is the posterior when there is one component, or when K components of equal
     weights coincide: the ELBO is then log N(x; mu, I). New weights move it by the mean over k
@@ -146,8 +138,7 @@ def elbo_uniform_properties(student, case, data):
                          "change")
 
 
-@check()
-@given(case=gmm_cases(), data=st.data())
+@check(case=gmm_cases(), data=st.data())
 def elbo_posterior_properties(student, case, data):
     """The ELBO at the posterior is log p(x): log N(x; mu, I) for one component or coinciding
     means, unchanged when the components are listed in another order, and unchanged when a
@@ -173,21 +164,19 @@ def elbo_posterior_properties(student, case, data):
                          "(log p(x) does not change: it is the same mixture)")
 
 
-@check()
-@given(case=posterior_cases())
+@check(case=posterior_cases())
 def kl_properties(student, case):
     """KL(q || p(z | x)) >= 0. At q = 1[z = k] it is -log p(z = k | x), so exp(-KL) over the K
     one-hot q sums to 1. With coinciding means the posterior is the prior: KL is 0 at q = pi
     and -log pi_0 at q = 1[z = 0]."""
     n, K = case["q"].shape
-    kl = as_float_array("kl_to_posterior", student.call("kl_to_posterior", **case), (n,), case)
+    kl = student.call_array("kl_to_posterior", (n,), **case)
     if np.any(kl < -_slack(case)):
         raise Mismatch("kl_to_posterior", case, kl, problem="is negative")
     total = np.zeros(n)
     for k in range(K):
         certain = dict(case, q=_one_hot(case, k))
-        value = as_float_array("kl_to_posterior", student.call("kl_to_posterior", **certain),
-                               (n,), certain)
+        value = student.call_array("kl_to_posterior", (n,), **certain)
         with np.errstate(over="ignore", invalid="ignore"):
             total += np.exp(-value)
     expect_close("kl_to_posterior", total, np.ones(n), inputs=dict(case, q="each 1[z = k]"),
@@ -214,8 +203,7 @@ def _turned(x: torch.Tensor, K: int) -> torch.Tensor:
     return as_tensor(round_to_float32(x.numpy() @ rotation.T))
 
 
-@check()
-@given(n=st.integers(1, 10), K=st.integers(1, 12), R=st.floats(0.5, 15.0, width=32),
+@check(n=st.integers(1, 10), K=st.integers(1, 12), R=st.floats(0.5, 15.0, width=32),
        data=st.data())
 def gap_properties(student, n, K, R, data):
     """log p(x) - ELBO_uniform >= 0; 0 with one component and at x = 0 (every mean is as far:
@@ -224,8 +212,7 @@ def gap_properties(student, n, K, R, data):
     x = as_tensor(data.draw(points(n, 15.0)))
     inputs = {"x": x, "K": K, "R": R}
     scale = 1e-4 * (1 + R + float(x.abs().max())) ** 2
-    gap = as_float_array("elbo_gap_uniform", student.call("elbo_gap_uniform", **inputs), (n,),
-                         inputs)
+    gap = student.call_array("elbo_gap_uniform", (n,), **inputs)
     if np.any(gap < -scale):
         raise Mismatch("elbo_gap_uniform", inputs, gap, problem="is negative; the ELBO is a "
                        "lower bound of log p(x)")
