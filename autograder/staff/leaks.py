@@ -246,12 +246,19 @@ def record_reference_calls(assignment: Assignment) -> list[Call]:
     return calls
 
 
+# Files of the package that run as scripts, never imported as its modules: ``python3 -m
+# autograder``'s entry, and the worker, which imports the sandbox's files beside it as
+# top-level modules (``import wire``).
+RUN_AS_SCRIPTS = ("__main__.py", "sandbox/worker.py")
+
+
 def handout_functions(files) -> list[tuple[str, types.FunctionType]]:
     """("file: name", function) for each function defined at the top level of the Python
     files ``files`` ((name in the handout, path) pairs), grading checks excepted. A module
-    of this project is imported as itself; a script (``__main__.py``), the template (a .py or
-    a notebook) and any file that cannot be imported are loaded by their definitions only
-    (``sandbox.loader``), as a notebook is graded, so that loading runs nothing."""
+    of this project is imported as itself (an error in it is raised, not taken for a file
+    that is no module); a script (``RUN_AS_SCRIPTS``) and the template (a .py or a
+    notebook) are loaded by their definitions only (``sandbox.loader``), as a notebook is
+    graded, so that loading runs nothing."""
     found = []
     for name, path in files:
         namespace = _definitions(Path(path))
@@ -265,10 +272,7 @@ def handout_functions(files) -> list[tuple[str, types.FunctionType]]:
 def _definitions(path: Path) -> dict:
     module = _module_name(path)
     if module is not None:
-        try:
-            return vars(importlib.import_module(module))
-        except ImportError:
-            pass
+        return vars(importlib.import_module(module))
     namespace = {"__name__": f"handout {path.name}", "__file__": str(path)}
     with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
         loader.load_definitions(str(path), namespace)
@@ -276,12 +280,13 @@ def _definitions(path: Path) -> dict:
 
 
 def _module_name(path: Path) -> str | None:
-    """The module a file of this project's ``autograder`` package is, if it is one."""
+    """The module a file of this project's ``autograder`` package is, if it is one and is
+    imported as one (not a script: ``RUN_AS_SCRIPTS``)."""
     try:
         relative = path.resolve().relative_to(PROJECT_ROOT / "autograder")
     except ValueError:
         return None
-    if path.suffix != ".py" or path.name == "__main__.py":
+    if path.suffix != ".py" or relative.as_posix() in RUN_AS_SCRIPTS:
         return None
     parts = ["autograder", *relative.with_suffix("").parts]
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
