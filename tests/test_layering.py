@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import ast
 import functools
-from pathlib import Path, PurePosixPath
+import sys
+from pathlib import PurePosixPath
 
+import pytest
+
+from autograder import cli
 from autograder.staff.validate import imported_modules
 from tests.support import ROOT
 
@@ -115,6 +119,12 @@ def optional_project_imports(sources: dict[str, ast.Module]) -> list[str]:
 
 def test_no_project_module_is_imported_as_optional():
     assert optional_project_imports(project_sources()) == []
+
+
+def test_an_import_error_in_the_staff_code_is_raised_not_taken_for_a_handout(monkeypatch):
+    monkeypatch.setitem(sys.modules, "autograder.staff.commands", None)  # import fails
+    with pytest.raises(ImportError):
+        cli.build_parser()
 
 
 def test_no_test_module_imports_another():
