@@ -338,19 +338,30 @@ EM_IN_FLOAT32 = """
         return weights, means, torch.stack(history)
 """
 
+# The perceptron in float32: where w.x underflows (w = 5.9e-43 on one coordinate), w.x = 0.
+PERCEPTRON_IN_FLOAT32 = """
+    import torch
+
+    def perceptron_grad(w, x, y):
+        w, x = w.float(), x.float()
+        sign = 1.0 if float(w @ x) > 0 else -1.0
+        return -(y - sign) * x
+"""
+
 FALSE_FAILS = [
     ("a3", ["t.hinge"], MARGIN_OVER_THE_OTHERS),
     ("a3", ["a3.5b"], PLAIN_ISTA),
     ("hw4_impl", ["2.pm", "2.ce", "2.pe", "2.viterbi", "2.pce"], OCR_IN_FLOAT32),
     ("final", ["1.6", "1.7"], MODEL_IN_FLOAT32),
     ("final", ["1.2"], EM_IN_FLOAT32),
+    ("a3", ["t.percgrad"], PERCEPTRON_IN_FLOAT32),
 ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name,questions,code", FALSE_FAILS,
                          ids=["margin over the others", "plain ISTA", "OCR in float32",
-                              "float32 model", "EM in float32"])
+                              "float32 model", "EM in float32", "perceptron in float32"])
 def test_a_correct_student_style_solution_scores_full_marks(tmp_path, name, questions, code):
     assignment = only_questions(load_assignment(name), questions)
     assert_full_marks(reference_submission(tmp_path, assignment, extra_code=code), assignment)
