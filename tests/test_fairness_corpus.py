@@ -7,17 +7,17 @@ solution that loses a point is a grader defect (an input outside the contract's 
 dtype the homework's code would not pass, a tolerance tighter than float32, a sentinel the
 contract allows): this test is how such defects are found. ``constant_answers`` is the one
 folder that is not a solution (answers that ignore their inputs, which must score 0: see
-``tests/test_grading_*.py``).
+``tests/test_behaviour_unchanged.py``). Each solution's results.json must also be, byte for
+byte, the one recorded before the last refactor (``tests/behaviour/``).
 """
 from __future__ import annotations
 
 import pytest
 
-from autograder.engine.config import load_assignment
-from tests.support import ROOT, assert_full_marks
+from autograder.engine.config import assignment_names
+from tests.behaviour import SUBMISSIONS, recorded, results_of
 
-SUBMISSIONS = ROOT / "tests" / "submissions"
-ASSIGNMENTS = ("hw4", "a3", "final", "hw4_impl")
+ASSIGNMENTS = assignment_names()
 NOT_SOLUTIONS = {"constant_answers"}
 
 
@@ -36,5 +36,7 @@ def test_every_assignment_has_several_independent_solutions(assignment):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment,folder", CORPUS, ids=[f"{a}/{f}" for a, f in CORPUS])
-def test_a_correct_solution_scores_full_marks(assignment, folder):
-    assert_full_marks(SUBMISSIONS / assignment / folder, load_assignment(assignment))
+def test_a_correct_solution_scores_full_marks_as_recorded(tmp_path, assignment, folder):
+    results = results_of(assignment, folder, tmp_path)
+    assert [test["output"] for test in results["tests"] if test["status"] != "passed"] == []
+    assert results == recorded(assignment, folder)
