@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from itertools import combinations, product
 
-from autograder.checks.api import Tolerance, check, comparison, float32_tolerance, matches_reference
+from autograder.checks.api import Tolerance, check, float32_tolerance
+from autograder.checks.hidden.common import comparison, matches_reference
 from autograder.checks.strategies import cases
 from reference import contrastive_losses as ref
 

@@ -3,8 +3,8 @@ reference; the NLL is hw4's, under a3's name. Cases come from each function's de
 domain (``strategies``): the margin loss, a minimum over the incorrect answers, gets n >= 2."""
 from __future__ import annotations
 
-from autograder.checks.api import comparison
 from autograder.checks.conditioning import LOG_DOMAIN_HINT, energy_tolerance
+from autograder.checks.hidden.common import comparison
 from autograder.checks.strategies import cases
 from reference import ebm_losses as ref
 

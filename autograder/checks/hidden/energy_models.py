@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks.api import FLOAT32_ROUNDOFF, Tolerance, comparison
+from autograder.checks.api import FLOAT32_ROUNDOFF, Tolerance
 from autograder.checks.conditioning import LOG_DOMAIN_HINT, energy_tolerance, probability_rtol
+from autograder.checks.hidden.common import comparison
 from autograder.checks.strategies import cases
 from reference import energy_models as ref
 

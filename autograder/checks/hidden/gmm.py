@@ -7,8 +7,9 @@ import math
 
 import numpy as np
 
-from autograder.checks.api import FLOAT32_ROUNDOFF, Tolerance, comparison, float32_tolerance
+from autograder.checks.api import FLOAT32_ROUNDOFF, Tolerance, float32_tolerance
 from autograder.checks.conditioning import log_density_tolerance, squared_scale
+from autograder.checks.hidden.common import comparison
 from autograder.checks.strategies import cases
 from reference import gmm as ref
 

@@ -7,9 +7,10 @@ import numpy as np
 import torch
 
 from autograder.checks.api import (FLOAT32_ROUNDOFF, Mismatch, Tolerance, build, check,
-                                   comparison, float32_tolerance, in_float64)
+                                   float32_tolerance)
 from autograder.checks.public.importance_sampling import (
     model_log_likelihood, trained_log_likelihoods)
+from autograder.checks.hidden.common import comparison, in_float64
 from autograder.checks.strategies import cases
 from reference import importance_sampling as ref
 

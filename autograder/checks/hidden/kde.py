@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks.api import (Tolerance, check, comparison, float32_tolerance,
-                                   matches_reference)
+from autograder.checks.api import Tolerance, check, float32_tolerance
+from autograder.checks.hidden.common import comparison, matches_reference
 from autograder.checks.strategies import cases
 from reference import kde as ref
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks.api import (
-    Mismatch, Tolerance, as_float_array, check, comparison, float32_tolerance, recognise)
+from autograder.checks.api import (Mismatch, Tolerance, as_float_array, check, float32_tolerance,
+                                   recognise)
 from autograder.checks.conditioning import (
     lasso_objective_tolerance, minimum_tolerance, probability_rtol)
+from autograder.checks.hidden.common import comparison
 from autograder.checks.strategies import cases
 from reference import latent_variables as ref
 from reference.mistakes import mistakes_for

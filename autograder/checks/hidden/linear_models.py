@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks.api import check, comparison, float32_tolerance, matches_reference
+from autograder.checks.api import check, float32_tolerance
+from autograder.checks.hidden.common import comparison, matches_reference
 from autograder.checks.strategies import cases
 from reference import linear_models as ref
 

@@ -1,7 +1,8 @@
 """Hidden checks for a3's structured outputs: the sequence NLL and exact counts."""
 from __future__ import annotations
 
-from autograder.checks.api import Mismatch, check, comparison, float32_tolerance
+from autograder.checks.api import Mismatch, check, float32_tolerance
+from autograder.checks.hidden.common import comparison
 from autograder.checks.strategies import cases
 from reference import structured_outputs as ref
 

@@ -8,9 +8,10 @@ from itertools import product
 
 import numpy as np
 
-from autograder.checks.api import (Mismatch, Tolerance, as_float_array, check, comparison,
-                                   float32_tolerance, in_float64, recognise)
+from autograder.checks.api import (Mismatch, Tolerance, as_float_array, check, float32_tolerance,
+                                   recognise)
 from autograder.checks.public.structured_prediction import alignment_problem
+from autograder.checks.hidden.common import comparison, in_float64
 from autograder.checks.strategies import cases
 from reference import structured_prediction as ref
 from reference.mistakes import mistakes_for

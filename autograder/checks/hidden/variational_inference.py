@@ -1,8 +1,9 @@
 """Hidden checks for the variational lower bound (final 2.1-2.4) against the reference."""
 from __future__ import annotations
 
-from autograder.checks.api import comparison, float32_tolerance
+from autograder.checks.api import float32_tolerance
 from autograder.checks.conditioning import log_density_tolerance
+from autograder.checks.hidden.common import comparison
 from autograder.checks.strategies import cases
 from reference import variational_inference as ref
 from reference.gmm import log_joint
