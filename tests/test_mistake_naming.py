@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import partial
 
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import strategies as st
 
 import reference.mistakes
 from autograder.engine.check_runner import check, run_check
@@ -37,8 +37,7 @@ def identity_check(mistakes: dict):
     """A check of f(x) = x for integers x >= 0, naming the ``mistakes`` (description ->
     wrong f) in their order; hypothesis shrinks any failure of a mistake below to x = 1."""
 
-    @check(max_examples=30)
-    @given(x=st.integers(0, 1000))
+    @check(examples=30, x=st.integers(0, 1000))
     def identity(student, x):
         expect_close("f", student.call("f", x=x), float(x), inputs={"x": x}, tolerance=LOOSE,
                      mistakes=[(name, partial(wrong, x)) for name, wrong in mistakes.items()])

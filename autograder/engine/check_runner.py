@@ -47,9 +47,10 @@ def check(examples: int = DEFAULT_EXAMPLES, **strategies) -> Callable:
     make grading deterministic and quiet. Without strategies the check runs once."""
 
     def decorate(function: Callable) -> Callable:
+        if hasattr(function, "hypothesis"):
+            raise TypeError(f"{function.__name__}: give its strategies to @check "
+                            "(@check(case=...)), not to hypothesis' @given")
         if strategies:
-            function = given(**strategies)(function)
-        if hasattr(function, "hypothesis"):  # TRANSITION: old @given form
             function = settings(
                 max_examples=examples,
                 derandomize=True,
@@ -60,7 +61,7 @@ def check(examples: int = DEFAULT_EXAMPLES, **strategies) -> Callable:
                 verbosity=Verbosity.quiet,
                 suppress_health_check=list(HealthCheck),
                 phases=(Phase.explicit, Phase.generate, Phase.shrink),
-            )(function)
+            )(given(**strategies)(function))
         function.is_grading_check = True
         return function
 
