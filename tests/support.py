@@ -19,7 +19,6 @@ from autograder.engine.config import Assignment
 from autograder.engine.grading import GradingResult, grade
 from autograder.staff import samples
 from autograder.staff.samples import gradescope_export  # noqa: F401 - the tests' export
-from reference.mistakes import all_mistakes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,41 +81,10 @@ def unzip(archive: Path, destination: Path) -> Path:
     return destination
 
 
-def assert_mistakes_cost_exactly(folder: Path, assignment: Assignment, question_of: dict,
-                                 names, failing: set, named_instead: dict | None = None) -> None:
-    """Grade the reference with the named mistakes in it, on the questions they touch: the
-    parts in ``failing`` (and no other) fail, the score drops by their points, and each failing
-    hidden part names one of the mistakes, or the known mistake ``named_instead`` gives for it
-    (check -> name: one whose output coincides with theirs on every input the part tries)."""
-    by_name = {entry.name: entry for entry in all_mistakes()}
-    entries = [entry for entry in all_mistakes() if entry.name in set(names)]
-    assert len(entries) == len(set(names)), names
-    chosen = only_questions(assignment, {question_of[entry.function] for entry in entries})
-    result = grade_folder(reference_submission(folder, assignment, names), chosen)
-    graded = outcomes(result)
-    assert {check for check, (passed, _) in graded.items() if not passed} == failing, graded
-    lost = sum(part.part.points for part in result.parts if part.part.check in failing)
-    assert abs(result.score - (chosen.points - lost)) < 1e-9
-    for check in failing:
-        if check.startswith("hidden."):
-            feedback = " ".join(graded[check][1].split())
-            named = [by_name[named_instead[check]]] if check in (named_instead or {}) else entries
-            assert "known mistake" in feedback and any(
-                entry.description in feedback for entry in named), feedback
-
-
 def assert_full_marks(folder: Path, assignment: Assignment) -> None:
     result = grade_folder(folder, assignment)
     assert [part.feedback for part in result.parts if not part.passed] == []
     assert result.score == assignment.points
-
-
-def assert_not_implemented_everywhere(assignment: Assignment) -> None:
-    """The student template: 0 points, and every part says "not implemented"."""
-    result = grade_folder(ROOT / "student_template", assignment)
-    assert result.score == 0
-    for part in result.parts:
-        assert "not implemented" in part.feedback, part.feedback
 
 
 def template_functions(assignment: Assignment) -> list[str]:

@@ -1,8 +1,8 @@
 """The TA's regrade of a Gradescope export: the CSV, the report, resuming, --compare, and the
 promise that a regrade scores each submission exactly as a single grading does.
 
-The expected totals come from the hand-written mistake table of ``test_grading_hw4``, not
-from the grader."""
+The expected totals come from hw4's hand-written mistake table (``tests/grading_tables/hw4.py``),
+not from the grader."""
 from __future__ import annotations
 
 import csv
@@ -26,11 +26,11 @@ from autograder.staff.detail import find_in_export
 from autograder.staff.export import ExportError, Submitter, infer_assignment, read_export
 from autograder.staff.progress import Progress
 from tests.support import ROOT, gradescope_export, results_but_timing
-from tests.test_grading_hw4 import MISTAKE_TABLE
+from tests.grading_tables.hw4 import MISTAKE_TABLE
 
 # The right answers, the special cases (template, syntax error, wrong name, the group, the
 # names a spreadsheet would mangle) and 11 of hw4's single mistakes; every mistake is graded
-# on its own in test_grading_hw4, so more would only make this test slow.
+# on its own in test_grading, so more would only make this test slow.
 COUNT = 16
 # Gradescope's "Download Grades" of the round-trip export below: one row per student (a group's
 # members each have one, with the same Submission ID), none for a student who did not submit.
