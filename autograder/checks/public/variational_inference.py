@@ -20,8 +20,8 @@ from autograder.checks.strategies import (
     as_tensor, gmm_cases, points, posterior_cases, round_to_float32)
 
 # log p(x) - ELBO_uniform for the model of question 1.1 (K equal weights, the means of
-# gmm_means(K, R)) at fixed points, to 6 significant digits. tests/test_grading_final.py
-# derives each value from the definition with mpmath.
+# gmm_means(K, R)) at fixed points, to 6 significant digits. tests/test_grading.py derives
+# each value from the definition with mpmath.
 GAP_VALUES = [
     ({"x": [[1.0, 0.0], [-0.5, 2.0]], "K": 2, "R": 1.0}, [0.433781, 0.120115]),
     ({"x": [[0.5, 0.25]], "K": 3, "R": 2.0}, [0.299328]),
