@@ -50,7 +50,8 @@ CASES = {
         def perceptron_loss(energies, y):
             return energies[y] - energies.max()
     """),
-    # Off by a factor for every beta but 1, the stability inputs included.
+    # Wrong by (1 - 1/beta) log sum exp(-beta E) for every beta but 1: on the stability
+    # inputs too.
     "the log-likelihood loss without 1/beta": Case(("t.nll",), ALL, code="""
         import torch
         def log_likelihood_loss(energies, y, beta):
