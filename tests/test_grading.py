@@ -5,8 +5,7 @@ sampler, a training loop, a notebook's layout...) fails exactly the parts it nam
 what it should; a missing file costs every part. Right answers in every style score full marks
 in tests/test_fairness_corpus.py; the reference's full marks, as Gradescope grades it, in
 tests/test_gradescope_rehearsal.py (the notebook, not rehearsed, is a case of its table); the
-template and the constant answers in
-tests/test_behaviour_unchanged.py."""
+template and the constant answers in tests/test_behaviour_unchanged.py."""
 from __future__ import annotations
 
 import dataclasses
