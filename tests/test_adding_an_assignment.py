@@ -80,7 +80,8 @@ def is_a_distribution(student, case):
     # 6. hidden checks
     f"autograder/checks/hidden/{TOPIC}.py": f'''
 """Hidden checks of the tiny softmax against the reference."""
-from autograder.checks.api import Tolerance, comparison
+from autograder.checks.api import Tolerance
+from autograder.checks.hidden.common import comparison
 from autograder.checks.public import {TOPIC} as public  # noqa: F401 - declares the domain
 from autograder.checks.strategies import cases
 from reference import {TOPIC} as reference
