@@ -10,6 +10,7 @@ Re-record only on purpose, when a change of behaviour is meant:
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -63,6 +64,22 @@ def results_of(name: str, subject: str, scratch: Path) -> dict:
 
 def recorded(name: str, subject: str) -> dict:
     return json.loads((RECORDED / name / f"{subject}.json").read_text())
+
+
+# A progress bar a student's code printed, its description included:
+# "\repoch 1/3:  50%|#####     | 4/8 [00:00<00:00, 34.14it/s, loss=3.2]".
+# Its rate, and how often it is redrawn, are measurements of the machine, like execution_time.
+PROGRESS_BAR = re.compile(r"\r[^\r\n|]*\d+%\|[^|\n]*\|[^\[\n]*\[[^\]\n]*\]")
+
+
+def without_measurements(data):
+    """``data`` with the progress bars of the student's printed output removed, which is all
+    that differs between two gradings of the same submission apart from ``execution_time``."""
+    if isinstance(data, dict):
+        return {key: without_measurements(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [without_measurements(item) for item in data]
+    return PROGRESS_BAR.sub("", data) if isinstance(data, str) else data
 
 
 def record(name: str, subject: str, scratch: Path) -> None:
