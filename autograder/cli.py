@@ -1,5 +1,5 @@
 """Command line: ``grade`` (what ``run_autograder`` calls) and ``check`` (the student's check),
-``preflight``, and the course staff's commands (``autograder.staff.commands``) where the staff
+``preflight`` and ``record`` (which setup.sh runs), and the course staff's commands (``autograder.staff.commands``) where the staff
 package is there (not in a student's handout).
 
 Both call ``grading.grade``; they differ only in which parts run and where the results go. It
@@ -12,11 +12,13 @@ import argparse
 import importlib.util
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
 from autograder.engine import grading, report, results
-from autograder.engine.config import ConfigError, default_assignment, load_assignment
+from autograder.engine.config import (ConfigError, assignment_names, default_assignment,
+                                      load_assignment)
 from autograder.engine.isolation import GraderEnvironmentError, protect, running_as_root
 
 # Overridable so that the tests can lay out a Gradescope tree of their own.
@@ -98,6 +100,22 @@ def _preflight_command(args) -> int:
     return 0
 
 
+def _record_command(args) -> int:
+    """Record what every check draws, from a grading of the reference, for gradings to replay
+    (``engine.draws``); non-zero if the reference loses a point here (setup.sh)."""
+    try:
+        names = [args.assignment] if args.assignment else assignment_names()
+        for name in names:
+            started = time.monotonic()
+            path = grading.record_draws(load_assignment(name))
+            print(f"record: {name}: the draws of every check are in {path} "
+                  f"({time.monotonic() - started:.0f} s)")
+    except (ConfigError, GraderEnvironmentError) as error:
+        print(f"record FAILED: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         # As it was started: the installed command (pip install .) or the module.
@@ -132,6 +150,15 @@ def build_parser() -> argparse.ArgumentParser:
     preflight.add_argument("--assignment", help="whose limits to use (default: the default "
                                                 "assignment)")
     preflight.set_defaults(run=_preflight_command)
+    record = commands.add_parser(
+        "record", help="record what every check draws, so that gradings replay it",
+        description="Grade the reference once, recording the inputs every check draws, so "
+                    "that later gradings replay them instead of drawing them again (about half "
+                    "of a grading's time; the results are the same). A recording holds until "
+                    "the grader's code or its libraries change. Exits non-zero if the reference "
+                    "does not get full marks here. setup.sh runs it.")
+    record.add_argument("--assignment", help="the one assignment to record (default: all)")
+    record.set_defaults(run=_record_command)
     # A student's handout ships without the staff's package. Asked of the import system rather
     # than by catching ImportError, so that a real error in the staff's code is raised, not
     # taken for a handout (validate's handout check knows this guard).

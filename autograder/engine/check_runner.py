@@ -62,6 +62,7 @@ def check(examples: int = DEFAULT_EXAMPLES, **strategies) -> Callable:
                 suppress_health_check=list(HealthCheck),
                 phases=(Phase.explicit, Phase.generate, Phase.shrink),
             )(given(**strategies)(function))
+            function.drawn_arguments = tuple(strategies)
         function.is_grading_check = True
         return function
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,10 @@ import torch
 from autograder.engine import results
 from autograder.engine.check_runner import CheckResult, load_check, run_check
 from autograder.engine.config import Assignment, Part, Question
+from autograder.engine.draws import Draws
 from autograder.engine.isolation import GraderEnvironmentError, Sandbox
 from autograder.engine.leaderboard import measure
+from autograder.engine.reference_copy import reference_submission
 from autograder.engine.student import Student
 from autograder.engine.worker_client import WorkerClient
 
@@ -136,12 +139,15 @@ def _stem_and_suffix(name: str) -> tuple[str | None, str | None]:
 
 
 def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = False,
-          reveal: bool = False) -> GradingResult:
+          reveal: bool = False, draws: Draws | None = None) -> GradingResult:
     """Grade the submission in ``submission_dir``; hidden parts run only where installed.
 
     ``reveal`` (course staff only) puts the expected values and what the code printed into the
-    feedback of every part, whatever its visibility."""
+    feedback of every part, whatever its visibility. ``draws`` are the recorded inputs to
+    replay (by default the assignment's recording, if current) or a recorder."""
     started = time.monotonic()
+    if draws is None:  # read before any student code runs
+        draws = Draws.load(assignment.name)
     # The grader's own tensors are small; more threads would only contend with the worker
     # for Gradescope's half a vCPU.
     torch.set_num_threads(1)
@@ -163,8 +169,8 @@ def grade(assignment: Assignment, submission_dir: Path, *, public_only: bool = F
     with WorkerClient(path, module=Path(assignment.submission).stem, sandbox=sandbox,
                       load_mode=load_mode) as client:
         for question in assignment.questions:
-            parts = [_grade_part(assignment, question, part, client, public_only, reveal)
-                     for part in question.parts]
+            parts = [_grade_part(assignment, question, part, client, public_only, reveal,
+                                 draws) for part in question.parts]
             result.parts.extend(parts)
             if any(part.ran and not part.passed for part in parts):
                 # A question that failed may have left the channel out of turn (threads
@@ -185,7 +191,7 @@ def _student(assignment: Assignment, client: WorkerClient) -> Student:
 
 
 def _grade_part(assignment: Assignment, question: Question, part: Part, client: WorkerClient,
-                public_only: bool, reveal: bool) -> PartResult:
+                public_only: bool, reveal: bool, draws: Draws) -> PartResult:
     if public_only and not part.public:
         return PartResult(question, part, 0.0, HIDDEN_NOT_HERE, ran=False)
     try:
@@ -197,8 +203,14 @@ def _grade_part(assignment: Assignment, question: Question, part: Part, client: 
             f"the check {part.check} (question {question.number}) cannot be loaded: {error}. "
             "The autograder is incomplete; run `python3 -m autograder validate`.") from error
     student = _student(assignment, client)
-    outcome: CheckResult = run_check(check, student, show_inputs=True,
-                                      show_expected=reveal or part.visibility == "visible")
+    if draws.replays(part.check, check, student):
+        outcome = CheckResult(True)
+    else:
+        student = _student(assignment, client)  # hypothesis starts afresh: calls, output, time
+        with draws.recording(part.check, check) as keep:
+            outcome: CheckResult = run_check(check, student, show_inputs=True,
+                                              show_expected=reveal or part.visibility == "visible")
+            keep(outcome.passed)
     if outcome.internal_error:
         print(f"internal error in {part.check}:\n{outcome.internal_error}", file=sys.stderr)
     shows_output = reveal or part.public or assignment.show_output_of_hidden
@@ -207,6 +219,22 @@ def _grade_part(assignment: Assignment, question: Question, part: Part, client: 
                       outcome.feedback, output, mistakes=outcome.mistakes,
                       calls=student.calls, last_call=student.last_call,
                       internal_error=outcome.internal_error)
+
+
+def record_draws(assignment: Assignment) -> Path:
+    """Grade the reference, recording what every check draws, and save it for later gradings
+    to replay (``draws``). Raises ``GraderEnvironmentError`` if the reference loses a point:
+    then nothing could be trusted to be recorded."""
+    recorder = Draws.recorder()
+    with tempfile.TemporaryDirectory(prefix="draws-") as folder:
+        result = grade(assignment, reference_submission(Path(folder), assignment),
+                       draws=recorder)
+    failed = [f"{part.question.number} {part.part.name}" for part in result.parts
+              if not part.passed]
+    if failed:
+        raise GraderEnvironmentError(f"the reference fails {', '.join(failed)} of "
+                                     f"{assignment.name}: no draws recorded")
+    return recorder.save(assignment.name)
 
 
 def grade_and_write(assignment: Assignment, submission: Path, path: Path) -> GradingResult:

@@ -40,7 +40,8 @@ SHIPPED_ROOT = (PROJECT_ROOT if (PROJECT_ROOT / "setup.sh").is_file()
 TEMPLATES_DIR = SHIPPED_ROOT / TEMPLATES
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold
-LEFT_BEHIND = frozenset({"__pycache__", ".hypothesis"})  # folders Python and hypothesis write
+# Folders Python, hypothesis and setup.sh (the recorded draws: ``engine.draws``) write.
+LEFT_BEHIND = frozenset({"__pycache__", ".hypothesis", ".draws"})
 
 # What of the ``autograder`` package each zip leaves out (relative to it): the staff's code
 # (never shipped), every assignment's configuration (each zip adds its own:

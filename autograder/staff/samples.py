@@ -2,19 +2,17 @@
 (the reference must score full marks), what the benchmarks time, and what the project's tests
 build on (``tests/support.py``).
 
-A reference submission is a folder holding a copy of ``reference/`` and a submission file that
-re-exports it, optionally with some functions swapped for named known mistakes or for code the
-caller supplies. The copy keeps the worker independent of the project's own files.
+A reference submission is the engine's (``reference_copy``), optionally with some functions
+swapped for named known mistakes or for code the caller supplies.
 """
 from __future__ import annotations
 
-import json
 import shutil
 import textwrap
 from pathlib import Path
 
+from autograder.engine import reference_copy
 from autograder.engine.config import Assignment
-from autograder.engine.paths import REFERENCE_DIR
 from autograder.staff.build import TEMPLATES_DIR
 from autograder.staff.validate import template_functions
 from reference.mistakes import all_mistakes
@@ -22,33 +20,14 @@ from reference.mistakes import all_mistakes
 
 def reference_submission(folder: Path, assignment: Assignment, mistakes=(), extra_code: str = "",
                          package: str = "reference", cells_before=()) -> Path:
-    """Write a submission for ``assignment`` into ``folder``: the reference (copied there as
-    ``package``), with each named mistake replacing the function it imitates, then
-    ``extra_code`` (which may redefine more). Mistakes need the copy named ``reference``. A
-    notebook holds the code cells ``cells_before``, then one cell with all of this."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(REFERENCE_DIR, folder / package,
-                    ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
-    topics = [path.stem for path in sorted(REFERENCE_DIR.glob("*.py"))
-              if path.name != "__init__.py"]
-    lines = [f"from {package}.{topic} import *  # noqa: F401,F403" for topic in topics]
+    """The engine's reference submission (``reference_copy``), with each named mistake
+    replacing the function it imitates before ``extra_code``. Mistakes need the copy named
+    ``reference``."""
     by_name = {entry.name: entry for entry in all_mistakes()}
-    for name in mistakes:
-        entry = by_name[name]
-        lines.append(f"from {entry.implementation.__module__} import {entry.name} "
-                     f"as {entry.function}")
-    source = "\n".join(lines) + "\n" + textwrap.dedent(extra_code)
-    if assignment.submission.endswith(".ipynb"):
-        source = json.dumps(notebook_of(*cells_before, source))
-    (folder / assignment.submission).write_text(source)
-    return folder
-
-
-def notebook_of(*sources: str) -> dict:
-    """A notebook of one code cell per source, in order."""
-    return {"cells": [{"cell_type": "code", "source": cell, "metadata": {}, "outputs": [],
-                       "execution_count": None} for cell in sources],
-            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    swaps = "".join(f"from {by_name[name].implementation.__module__} import {name} "
+                    f"as {by_name[name].function}\n" for name in mistakes)
+    return reference_copy.reference_submission(
+        folder, assignment, swaps + textwrap.dedent(extra_code), package, cells_before)
 
 
 def gradescope_export(base: Path, assignment: Assignment, count: int = 50,

@@ -44,6 +44,7 @@ from autograder.engine.config import ASSIGNMENTS_DIR, Assignment, ConfigError, l
 from autograder.engine.grading import grade
 from autograder.engine.paths import PROJECT_ROOT
 from autograder.engine.leaderboard import load_metric
+from autograder.engine.reference_copy import reference_submission
 from autograder.staff import build
 
 PROJECT_PACKAGES = ("autograder", "reference")
@@ -299,8 +300,6 @@ def _reference_problems(validated: Validated) -> list[str]:
     if board is not None:
         assignment = dataclasses.replace(assignment,
                                          leaderboard=dataclasses.replace(board, enabled=True))
-    from autograder.staff.samples import reference_submission
-
     with tempfile.TemporaryDirectory(prefix="validate-") as folder:
         result = grade(assignment, reference_submission(Path(folder), assignment))
     problems = [f"the reference fails question {part.question.number}, part "
