@@ -24,6 +24,18 @@ def hw4():
     return load_assignment("hw4")
 
 
+def pytest_report_header(config):
+    """Whether gradings replay recorded draws (fast) or draw live (slow, the same results)."""
+    from autograder.engine.config import assignment_names
+    from autograder.engine.draws import Draws
+
+    stale = [name for name in assignment_names() if not Draws.load(name).examples]
+    if stale:
+        return (f"recorded draws: none current for {', '.join(stale)}: their gradings draw "
+                "live (slower); `python3 -m autograder record` records them")
+    return "recorded draws: current for every assignment"
+
+
 def pytest_collection_modifyitems(items):
     """Tests marked ``slow`` run first, so that with xdist none of them starts last and runs
     alone at the end (longest first is the classic rule for balancing a batch)."""

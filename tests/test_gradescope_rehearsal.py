@@ -35,6 +35,7 @@ def installed(tmp_path_factory):
             source = unzip(build_gradescope_zip(name, base), base / "source")
             setup = run(["bash", "setup.sh"], cwd=source)
             assert setup.returncode == 0, setup.stdout + setup.stderr
+            assert (source / "autograder" / ".draws" / f"{name}.pickle").is_file()
             done[name] = load_assignment(name), source
         return done[name]
 
