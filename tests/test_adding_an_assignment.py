@@ -136,7 +136,8 @@ def test_an_assignment_added_by_the_checklist_validates_builds_and_grades(tmp_pa
     with zipfile.ZipFile(tmp_path / "dist" / f"{NAME}_handout.zip") as handout:
         shipped = set(handout.namelist())
     assert f"{NAME}/autograder/checks/public/{TOPIC}.py" in shipped
-    assert not [name for name in shipped if "hidden" in name or "reference" in name]
+    # neither the reference package nor the hidden checks (a folder of either name, at any depth)
+    assert not [name for name in shipped if {"hidden", "reference"} & set(name.split("/")[:-1])]
 
     results = tmp_path / "results.json"
     graded = run([*autograder, "grade", "--assignment", NAME, "--results", str(results)],

@@ -101,6 +101,29 @@ def test_a_worker_says_hello_with_its_runtime_before_anything_is_loaded(mode):
     assert 50 < greeting["memory_mb"] < Limits().memory_mb  # the runtime's writable memory
 
 
+@pytest.mark.parametrize("mode", ["portable", pytest.param("confined", marks=needs_root)])
+def test_every_call_starts_from_the_same_random_state(tmp_path, mode):
+    """The worker seeds random, NumPy and torch before each call (the devices' queued seeding
+    only once: see ``Worker.seed_torch``): a function that draws returns the same values on
+    every call, those of a fresh process seeded with 0."""
+    import random
+
+    import numpy as np
+    import torch
+
+    (tmp_path / "draws.py").write_text(
+        "import random\nimport numpy as np\nimport torch\n\n"
+        "def draw():\n"
+        "    return [random.random(), float(np.random.rand()), torch.rand(3).tolist()]\n")
+    random.seed(0)
+    np.random.seed(0)
+    torch.manual_seed(0)
+    expected = [random.random(), float(np.random.rand()), torch.rand(3).tolist()]
+    with WorkerClient(tmp_path / "draws.py", "draws", Sandbox(mode=mode)) as client:
+        values = [client.call("draw", [], 10).value for _ in range(5)]
+    assert values == [expected] * 5
+
+
 def test_an_interpreter_that_cannot_be_started_is_the_graders_fault(tmp_path, monkeypatch,
                                                                    capsys):
     (tmp_path / "hw4_theory.py").write_text("def nll_loss(*args):\n    return 0.0\n")
