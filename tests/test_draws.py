@@ -20,7 +20,7 @@ from autograder.engine import grading, results
 from autograder.engine.check_runner import check, load_check, run_check
 from autograder.engine.config import load_assignment
 from autograder.engine.draws import Draws
-from autograder.engine.failures import Mismatch
+from autograder.engine.failures import Abort, Mismatch
 from autograder.staff import build
 from tests.support import reference_submission
 
@@ -74,7 +74,7 @@ def test_a_replay_makes_the_very_calls_hypothesis_makes(function):
     recorder = _record(function)
     live, replaying = LoggingStudent(), LoggingStudent()
     assert run_check(function, live, show_inputs=True, show_expected=True).passed
-    assert recorder.replays("here", function, replaying)
+    assert recorder.replay("here", function, replaying).passed
     assert len(live.log) > 50
     assert replaying.log == live.log
 
@@ -90,11 +90,33 @@ def test_the_recording_holds_rejected_and_stopped_examples():
 def test_a_failure_is_left_to_hypothesis_which_reports_as_without_a_recording(function):
     recorder = _record(function)
     wrong_at = lambda x: bool(np.any(np.asarray(x) > 3))  # noqa: E731
-    assert not recorder.replays("here", function, LoggingStudent(wrong_at))
+    assert recorder.replay("here", function, LoggingStudent(wrong_at)) is None
     without = run_check(function, LoggingStudent(wrong_at), show_inputs=True, show_expected=True)
     after = run_check(function, LoggingStudent(wrong_at), show_inputs=True, show_expected=True)
     assert not after.passed and "double" in after.feedback
     assert after == without
+
+
+class HangingStudent(LoggingStudent):
+    """Hangs (the part ends: ``Abort``) at the first x beyond 3."""
+
+    def call(self, function, **inputs):
+        value = super().call(function, **inputs)
+        if np.any(np.asarray(inputs["x"]) > 3):
+            raise Abort(f"'double' took longer than 10 s when called with x={inputs['x']}.")
+        return value
+
+
+@pytest.mark.parametrize("function", [doubles_with_drawn_offsets, doubles_lists])
+def test_an_ended_part_is_reported_by_the_replay_as_hypothesis_reports_it(function):
+    """A hang ends hypothesis's run at once, at the same example: the replay reports it
+    itself rather than hang a second time."""
+    recorder = _record(function)
+    live, replaying = HangingStudent(), HangingStudent()
+    expected = run_check(function, live, show_inputs=True, show_expected=True)
+    assert not expected.passed and "took longer" in expected.feedback
+    assert recorder.replay("here", function, replaying) == expected
+    assert replaying.log == live.log
 
 
 def test_a_check_that_draws_more_than_was_recorded_is_not_replayed():
@@ -102,7 +124,7 @@ def test_a_check_that_draws_more_than_was_recorded_is_not_replayed():
     for example in recorder.examples["here"]:
         if not example.stopped:
             example.drawn["data"].clear()
-    assert not recorder.replays("here", doubles_with_drawn_offsets, LoggingStudent())
+    assert recorder.replay("here", doubles_with_drawn_offsets, LoggingStudent()) is None
 
 
 def test_only_a_passing_check_with_picklable_inputs_is_recorded():
@@ -116,7 +138,7 @@ def test_only_a_passing_check_with_picklable_inputs_is_recorded():
     assert recorder.examples == {}
     with Draws().recording("not a recorder", doubles_lists) as keep:
         keep(True)
-    assert not Draws().replays("not recorded", doubles_lists, LoggingStudent())
+    assert Draws().replay("not recorded", doubles_lists, LoggingStudent()) is None
 
 
 def test_a_recording_of_other_code_or_versions_is_never_loaded(tmp_path, monkeypatch):

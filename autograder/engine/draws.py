@@ -4,10 +4,11 @@ Drawing inputs is about half of a grading's time, yet for a check that passes, w
 draws depends on nothing but the check's declaration (strategies, seed, number of examples) and
 the code and libraries that draw, never on the student. So a grading of the reference records
 every example each check runs (``Draws.recorder``), and later gradings replay them in order
-(``Draws.replays``). A submission that passes all of them has passed exactly the examples
+(``Draws.replay``). A submission that passes all of them has passed exactly the examples
 hypothesis would have run. At the first one it fails, the check is run by hypothesis from the
 start, so the example shown (shrunk), the message and the known mistake named are those of a
-grading without a recording: a recording changes a grading's time, never its results.
+grading without a recording: a recording changes a grading's time, never its results. (A hang
+or a crash ends the part at once, at the same example in both: the replay reports it itself.)
 
 A recording holds for the code and versions it was made with (``fingerprint``): a change to the
 sources of ``autograder`` or ``reference``, or to hypothesis, NumPy, torch or Python, makes it
@@ -33,6 +34,7 @@ import torch
 from hypothesis.errors import HypothesisDeprecationWarning, UnsatisfiedAssumption
 from hypothesis.strategies import DataObject
 
+from autograder.engine.check_runner import CheckResult
 from autograder.engine.failures import Abort, mistakes_seen
 from autograder.engine.paths import PACKAGE_DIR, REFERENCE_DIR
 
@@ -95,12 +97,15 @@ class Draws:
         partial.replace(path)
         return path
 
-    def replays(self, path: str, check: Callable, student) -> bool:
-        """Run ``check`` (by ``path``) on its recorded examples, in order; whether there were
-        some and every one passed. False means: run it by hypothesis, with a fresh student."""
+    def replay(self, path: str, check: Callable, student) -> CheckResult | None:
+        """Run ``check`` (by ``path``) on its recorded examples, in order: its result where
+        every example passed, or where one ended the part (``Abort``: a hang, a crash, the
+        part's time), as it would have ended hypothesis's run at the same example. None
+        where there is no recording or an example failed: then hypothesis runs the check,
+        with a fresh student, to find and shrink the failing example itself."""
         examples = self.examples.get(path)
         if not examples or not hasattr(check, "hypothesis"):
-            return False
+            return None
         body = check.hypothesis.inner_test
         # A check may call ``assume``, which hypothesis deprecates outside its own runs; here
         # it rejects the very examples it rejected when recorded.
@@ -113,11 +118,13 @@ class Draws:
                     body(student, **pickle.loads(example.arguments), **replayed)
                 except (UnsatisfiedAssumption, _Stopped):
                     continue
-                except (Exception, Abort):  # noqa: BLE001 - the live run's to report
-                    return False
+                except Abort as abort:
+                    return CheckResult(False, abort.message)
+                except Exception:  # noqa: BLE001 - hypothesis's to find again and shrink
+                    return None
                 if any(data.unread for data in replayed.values()):
-                    return False  # drew less than the reference did: not the recorded run
-        return True
+                    return None  # drew less than the reference did: not the recorded run
+        return CheckResult(True)
 
     @contextmanager
     def recording(self, path: str, check: Callable):

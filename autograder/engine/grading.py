@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from autograder.engine import results
-from autograder.engine.check_runner import CheckResult, load_check, run_check
+from autograder.engine.check_runner import load_check, run_check
 from autograder.engine.config import Assignment, Part, Question
 from autograder.engine.draws import Draws
 from autograder.engine.isolation import GraderEnvironmentError, Sandbox
@@ -203,13 +203,12 @@ def _grade_part(assignment: Assignment, question: Question, part: Part, client: 
             f"the check {part.check} (question {question.number}) cannot be loaded: {error}. "
             "The autograder is incomplete; run `python3 -m autograder validate`.") from error
     student = _student(assignment, client)
-    if draws.replays(part.check, check, student):
-        outcome = CheckResult(True)
-    else:
+    outcome = draws.replay(part.check, check, student)
+    if outcome is None:
         student = _student(assignment, client)  # hypothesis starts afresh: calls, output, time
         with draws.recording(part.check, check) as keep:
-            outcome: CheckResult = run_check(check, student, show_inputs=True,
-                                              show_expected=reveal or part.visibility == "visible")
+            outcome = run_check(check, student, show_inputs=True,
+                                show_expected=reveal or part.visibility == "visible")
             keep(outcome.passed)
     if outcome.internal_error:
         print(f"internal error in {part.check}:\n{outcome.internal_error}", file=sys.stderr)
