@@ -148,7 +148,9 @@ def test_a_recording_of_other_code_or_versions_is_never_loaded(tmp_path, monkeyp
     assert Draws.load("probe").examples.keys() == {"here"}
     monkeypatch.setattr(draws_module, "fingerprint", lambda: "another version")
     assert Draws.load("probe").examples == {}
-    (tmp_path / ".draws" / "probe.pickle").write_bytes(b"not a pickle")
+    (tmp_path / ".draws" / "probe.pickle").write_bytes(b"not a recording")
+    assert Draws.load("probe").examples == {}
+    (tmp_path / ".draws" / "probe.pickle").write_bytes(b"another version\ndamaged")
     assert Draws.load("probe").examples == {}
     assert Draws.load("never recorded").examples == {}
 

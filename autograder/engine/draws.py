@@ -26,6 +26,7 @@ import sys
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import hypothesis
@@ -57,7 +58,7 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
-def recording_path(assignment_name: str):
+def recording_path(assignment_name: str) -> Path:
     return RECORDINGS_DIR / f"{assignment_name}.pickle"
 
 
@@ -77,23 +78,26 @@ class Draws:
     @classmethod
     def load(cls, assignment_name: str) -> Draws:
         """The assignment's recording where there is one made by this very code, else none
-        (then every check draws as hypothesis does)."""
-        path = recording_path(assignment_name)
+        (then every check draws as hypothesis does). The file is its fingerprint on a line,
+        then the pickle: a recording of other code is never even unpickled."""
         try:
-            stored = pickle.loads(path.read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            header, _, body = recording_path(assignment_name).read_bytes().partition(b"\n")
+        except OSError:
             return cls()
-        if not isinstance(stored, dict) or stored.get("fingerprint") != fingerprint():
+        if header != fingerprint().encode():
             return cls()
-        return cls(stored["checks"])
+        try:
+            return cls(pickle.loads(body))
+        except Exception:  # noqa: BLE001 - a damaged recording: draw as without one
+            return cls()
 
-    def save(self, assignment_name: str):
+    def save(self, assignment_name: str) -> Path:
         """Write the recording (beside, then renamed: a reader never sees half a file)."""
         RECORDINGS_DIR.mkdir(mode=0o700, exist_ok=True)
         path = recording_path(assignment_name)
         partial = path.with_name(path.name + ".part")
-        partial.write_bytes(pickle.dumps({"fingerprint": fingerprint(), "checks": self.examples},
-                                         protocol=pickle.HIGHEST_PROTOCOL))
+        partial.write_bytes(fingerprint().encode() + b"\n"
+                            + pickle.dumps(self.examples, protocol=pickle.HIGHEST_PROTOCOL))
         partial.replace(path)
         return path
 
