@@ -1,6 +1,6 @@
 """Command line: ``grade`` (what ``run_autograder`` calls) and ``check`` (the student's check),
-``preflight`` and ``record`` (which setup.sh runs), and the course staff's commands (``autograder.staff.commands``) where the staff
-package is there (not in a student's handout).
+``preflight`` and ``record`` (which setup.sh runs), and the course staff's commands
+(``autograder.staff.commands``) where the staff package is there (not in a student's handout).
 
 Both call ``grading.grade``; they differ only in which parts run and where the results go. It
 sits above the engine and the staff's code (imports run entry points -> staff -> engine ->

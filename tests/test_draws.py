@@ -207,6 +207,6 @@ def test_a_grading_replayed_from_a_recording_is_the_grading_without_one(tmp_path
     assert shown(replayed) == shown(live)
 
 
-def test_each_recorded_check_is_a_check_of_its_path():
-    """What a recording is keyed by is what grading loads."""
+def test_a_loaded_check_names_the_arguments_hypothesis_draws_for_it():
+    """The recorder keeps exactly these (not the student hypothesis also passes by keyword)."""
     assert load_check("public.gmm.log_density_properties").drawn_arguments == ("case", "data")
