@@ -13,6 +13,7 @@ import pickle
 import hypothesis.strategies as st
 import numpy as np
 import pytest
+import torch
 from hypothesis import assume
 
 from autograder.engine import draws as draws_module
@@ -153,6 +154,40 @@ def test_a_recording_of_other_code_or_versions_is_never_loaded(tmp_path, monkeyp
     (tmp_path / ".draws" / "probe.pickle").write_bytes(b"another version\ndamaged")
     assert Draws.load("probe").examples == {}
     assert Draws.load("never recorded").examples == {}
+
+
+def _tensors_of_every_kind(seed: int) -> dict[str, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    plain = torch.randn(3, 4, generator=generator, dtype=torch.float64)
+    return {"float64": plain, "float32": plain.float(), "int64": (plain * 10).long(),
+            "bool": plain > 0, "bfloat16": plain.bfloat16(), "transposed": plain.t(),
+            "a row": plain[1], "with grad": plain.clone().requires_grad_(),
+            "scalar": plain.sum(), "empty": plain[:0]}
+
+
+SEEN: list[dict[str, torch.Tensor]] = []
+
+
+@check(tensors=st.integers(0, 2**20).map(_tensors_of_every_kind), data=st.data())
+def sees_tensors(student, tensors, data):
+    SEEN.append({**tensors, "drawn": data.draw(st.integers(0, 9).map(torch.arange))})
+
+
+def _describe(tensor: torch.Tensor) -> tuple:
+    return (tensor.dtype, tensor.shape, tensor.stride(), tensor.requires_grad,
+            tensor.detach().float().tolist())
+
+
+def test_a_replay_gives_the_check_the_tensors_it_drew(tmp_path, monkeypatch):
+    monkeypatch.setattr(draws_module, "RECORDINGS_DIR", tmp_path / ".draws")
+    SEEN.clear()
+    _record(sees_tensors).save("tensors")
+    drawn = [{name: _describe(tensor) for name, tensor in seen.items()} for seen in SEEN]
+    SEEN.clear()
+    assert Draws.load("tensors").replay("here", sees_tensors, LoggingStudent()).passed
+    assert [{name: _describe(tensor) for name, tensor in seen.items()} for seen in SEEN] == drawn
+    assert len(drawn) > 10
+    SEEN[0]["float64"].resize_(20)  # a tensor of its own, as the drawn one was
 
 
 def test_the_fingerprint_follows_the_sources(tmp_path, monkeypatch):

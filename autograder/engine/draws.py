@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import pickle
 import sys
 import warnings
@@ -56,6 +57,31 @@ def fingerprint() -> str:
             digest.update(path.relative_to(folder.parent).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _tensor(array: numpy.ndarray) -> torch.Tensor:
+    return torch.from_numpy(array).clone()  # a tensor of its own, resizable as any other
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a plain tensor that owns its whole storage as its NumPy array: unpickling
+    torch's own format takes a fifth of a replayed grading, this a few percent."""
+
+    def reducer_override(self, obj):
+        if (type(obj) is torch.Tensor and obj.layout == torch.strided and obj.device.type == "cpu"
+                and not obj.requires_grad and obj.is_contiguous() and obj.storage_offset() == 0
+                and obj.untyped_storage().nbytes() == obj.numel() * obj.element_size()):
+            try:
+                return _tensor, (obj.numpy(),)
+            except (TypeError, RuntimeError):  # a dtype NumPy has not (bfloat16)
+                pass
+        return NotImplemented
+
+
+def _dumps(value) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
 
 
 def recording_path(assignment_name: str) -> Path:
@@ -97,7 +123,7 @@ class Draws:
         path = recording_path(assignment_name)
         partial = path.with_name(path.name + ".part")
         partial.write_bytes(fingerprint().encode() + b"\n"
-                            + pickle.dumps(self.examples, protocol=pickle.HIGHEST_PROTOCOL))
+                            + _dumps(self.examples))
         partial.replace(path)
         return path
 
@@ -148,7 +174,7 @@ class Draws:
                     if isinstance(value, DataObject)}
             plain = {name: value for name, value in arguments.items() if name not in data}
             try:
-                example = Example(pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL),
+                example = Example(_dumps(plain),
                                   {name: [] for name in data})
             except UNPICKLABLE as error:
                 unrecordable.append(error)
@@ -197,7 +223,7 @@ class _Recording:
             self._example.stopped = True
             raise
         try:
-            self._values.append(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            self._values.append(_dumps(value))
         except UNPICKLABLE as error:
             self._unrecordable.append(error)
         return value
