@@ -16,6 +16,8 @@ import pytest
 from autograder.engine.isolation import _descendants, become_subreaper, kill_descendants
 from autograder import cli
 from autograder.engine.isolation import GraderEnvironmentError, Limits, Sandbox, choose_mode
+from autograder.engine import worker_client
+from autograder.engine.replies import TimedOut, WorkerDied
 from autograder.engine.worker_client import WorkerClient, preflight
 from tests.support import ROOT, gradescope_layout, validate
 
@@ -122,6 +124,42 @@ def test_every_call_starts_from_the_same_random_state(tmp_path, mode):
     with WorkerClient(tmp_path / "draws.py", "draws", Sandbox(mode=mode)) as client:
         values = [client.call("draw", [], 10).value for _ in range(5)]
     assert values == [expected] * 5
+
+
+CHANNEL_SUBJECT = """
+import os, time
+
+def echo(x):
+    return x
+
+def hang(x):
+    while True:
+        time.sleep(0.01)
+
+def leave(x):
+    os._exit(7)
+"""
+
+
+@pytest.mark.parametrize("polls", [True, False], ids=["polled", "threaded (Windows)"])
+def test_an_exchange_keeps_its_deadline_however_the_channel_waits(tmp_path, monkeypatch,
+                                                                  polls):
+    """Frames of megabytes cross in both directions; a hang is stopped at the deadline and a
+    worker that leaves is reported; the next call has a fresh worker. Alike where the pipes
+    are polled and where (Windows) each exchange runs in a thread."""
+    import numpy as np
+
+    monkeypatch.setattr(worker_client, "CHANNEL_POLLS", polls)
+    (tmp_path / "subject.py").write_text(CHANNEL_SUBJECT)
+    big = np.arange(3_000_000, dtype=np.float64)
+    with WorkerClient(tmp_path / "subject.py", "subject", Sandbox()) as client:
+        assert np.array_equal(client.call("echo", [big], 30).value, big)
+        started = time.monotonic()
+        assert client.call("hang", [0], 1.0) == TimedOut(1.0)
+        assert time.monotonic() - started < 5
+        left = client.call("leave", [0], 10)
+        assert isinstance(left, WorkerDied) and "exited with status 7" in left.reason
+        assert client.call("echo", [[1.5]], 10).value == [1.5]
 
 
 def test_an_interpreter_that_cannot_be_started_is_the_graders_fault(tmp_path, monkeypatch,

@@ -8,17 +8,20 @@ or an ``os._exit`` kills the worker's whole process group and comes back as ``Ti
 A worker that cannot start, or cannot import its runtime, fails its hello: that is the
 grader's environment failing, raised as ``GraderEnvironmentError`` with the cause in plain
 words, and never charged to the student. The channel is the worker's standard input and
-output; each exchange runs in a thread under a deadline, so it works alike on every OS.
+output; each exchange waits on it under a deadline (polling its pipes, or in a thread on
+Windows, which cannot poll pipes), so a worker that stops answering never blocks the grader.
 """
 from __future__ import annotations
 
 import errno
 import os
+import select
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from autograder.engine.isolation import GraderEnvironmentError, Limits, Sandbox
@@ -27,6 +30,28 @@ from autograder.engine.replies import (CallReply, LimitHit, Loaded, LoadFailed, 
 from autograder.sandbox import wire
 
 STDERR_KEPT = 4000  # characters of a failed start's standard error shown to the staff
+
+
+# Where the channel's pipes can be polled, an exchange waits on them under its deadline;
+# elsewhere (Windows) it runs in a thread.
+CHANNEL_POLLS = hasattr(select, "poll") and sys.platform != "win32"
+
+
+class _Late(Exception):
+    """An exchange's deadline passed."""
+
+
+def _ready(fd: int, event: int, deadline: float) -> None:
+    """Return when ``fd`` is ready for ``event`` (or closed at the other end); raises
+    ``_Late`` if the deadline comes first."""
+    poller = select.poll()
+    poller.register(fd, event)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Late
+        if poller.poll(min(remaining, 3600) * 1000):
+            return
 
 
 class WorkerLost(Exception):
@@ -230,6 +255,9 @@ class WorkerClient:
 
             for fd in (self._request_write, self._reply_read):
                 msvcrt.setmode(fd, os.O_BINARY)
+        if CHANNEL_POLLS:  # an exchange waits on the pipes under its deadline, never in them
+            for fd in (self._request_write, self._reply_read):
+                os.set_blocking(fd, False)
         stderr: list[str] = []
         drain = threading.Thread(target=_keep_last_lines, args=(self.process.stderr, stderr),
                                  daemon=True)
@@ -314,13 +342,18 @@ class WorkerClient:
         if reply.get("nonce") != nonce:
             self.stop()
 
-    def _exchange(self, request: dict | None, timeout: float) -> dict:
-        """Send ``request`` (None: only read) and return the reply's fields, unchecked but for
-        being a dict, within ``timeout``; raises ``WorkerLost`` where the worker is gone.
-
-        The writing and reading run in a thread: a worker that stops reading or answering
-        cannot block the grader, and killing it ends the thread (the pipes close)."""
-        frame = None if request is None else wire.encode(request, to_array=_tensor_to_array)
+    def _talk(self, frame: bytes | None, timeout: float) -> bytes:
+        """Write ``frame`` (if any) and read the reply's frame, within ``timeout``; raises
+        ``_Late`` at the deadline, ``WireError`` or ``OSError`` where the channel broke."""
+        if CHANNEL_POLLS:
+            deadline = time.monotonic() + timeout
+            if frame is not None:
+                wire.write_frame(self._request_write, frame, lambda: _ready(
+                    self._request_write, select.POLLOUT, deadline))
+            return wire.read_frame(self._reply_read, lambda: _ready(
+                self._reply_read, select.POLLIN, deadline))
+        # Windows cannot poll a pipe: the exchange runs in a thread, abandoned at the deadline
+        # (killing the worker closes its pipes, and the thread ends).
         outcome: dict = {}
 
         def talk():
@@ -336,20 +369,35 @@ class WorkerClient:
         talker.join(timeout)
         if talker.is_alive():
             self.stop()
-            talker.join(5)  # killed, the worker's end of the pipes closes and the thread ends
-            raise WorkerLost(TimedOut(timeout))
+            talker.join(5)
+            raise _Late
         if "error" in outcome:
+            raise outcome["error"]
+        return outcome["reply"]
+
+    def _exchange(self, request: dict | None, timeout: float) -> dict:
+        """Send ``request`` (None: only read) and return the reply's fields, unchecked but for
+        being a dict, within ``timeout``; raises ``WorkerLost`` where the worker is gone. A
+        worker that stops reading or answering cannot block the grader: at the deadline it is
+        killed."""
+        frame = None if request is None else wire.encode(request, to_array=_tensor_to_array)
+        try:
+            reply = self._talk(frame, timeout)
+        except _Late:
+            self.stop()
+            raise WorkerLost(TimedOut(timeout)) from None
+        except (wire.WireError, OSError) as error:
             try:
                 returncode = self.process.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 returncode = None
             self.stop()
             if returncode is None:
-                raise WorkerLost(WorkerDied(f"sent an unreadable answer ({outcome['error']})"))
+                raise WorkerLost(WorkerDied(f"sent an unreadable answer ({error})")) from None
             raise WorkerLost(WorkerDied(_describe_exit(returncode, self.sandbox,
                                                        student_code_ran=bool(self.greeting))))
         try:
-            reply = wire.decode(outcome["reply"])
+            reply = wire.decode(reply)
         except wire.WireError as error:
             self.stop()
             raise WorkerLost(WorkerDied(f"sent an unreadable answer ({error})")) from None

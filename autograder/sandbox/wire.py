@@ -110,19 +110,29 @@ def decode(frame: bytes, from_array=None):
         raise WireError("frame nested too deeply") from None
 
 
-def write_frame(fd: int, frame: bytes) -> None:
-    """Write all of ``frame``. (The trusted side bounds it by a deadline from outside: each
-    exchange runs in a thread that is abandoned, and its worker killed, when time is up.)"""
+def write_frame(fd: int, frame: bytes, wait=None) -> None:
+    """Write all of ``frame``. On a non-blocking ``fd``, ``wait()`` is called before each
+    write, and returns when ``fd`` can take more (or raises: the trusted side's deadline)."""
     view = memoryview(frame)
     while view:
-        view = view[os.write(fd, view):]
+        if wait is not None:
+            wait()
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:
+            continue
 
 
-def read_exactly(fd: int, size: int) -> bytes:
-    """Read ``size`` bytes."""
+def read_exactly(fd: int, size: int, wait=None) -> bytes:
+    """Read ``size`` bytes (``wait`` as for ``write_frame``)."""
     chunks = []
     while size:
-        chunk = os.read(fd, min(size, 1 << 20))
+        if wait is not None:
+            wait()
+        try:
+            chunk = os.read(fd, min(size, 1 << 20))
+        except BlockingIOError:
+            continue
         if not chunk:
             raise WireError("the peer closed the channel")
         chunks.append(chunk)
@@ -130,9 +140,9 @@ def read_exactly(fd: int, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(fd: int) -> bytes:
-    header = read_exactly(fd, _HEADER.size)
+def read_frame(fd: int, wait=None) -> bytes:
+    header = read_exactly(fd, _HEADER.size, wait)
     text_length, blob_length = _HEADER.unpack(header)
     if text_length + blob_length > MAX_FRAME_BYTES or text_length > MAX_JSON_BYTES:
         raise WireError(f"frame of {text_length} + {blob_length} bytes exceeds the limits")
-    return header + read_exactly(fd, text_length + blob_length)
+    return header + read_exactly(fd, text_length + blob_length, wait)
