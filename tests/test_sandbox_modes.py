@@ -15,8 +15,9 @@ import pytest
 
 from autograder.engine.isolation import _descendants, become_subreaper, kill_descendants
 from autograder import cli
-from autograder.engine.isolation import GraderEnvironmentError, Limits, Sandbox, choose_mode
-from autograder.engine import worker_client
+from autograder.engine.isolation import (SPARED, GraderEnvironmentError, Limits, Sandbox,
+                                         choose_mode)
+from autograder.engine import worker_client, zygote_client
 from autograder.engine.replies import TimedOut, WorkerDied
 from autograder.engine.worker_client import WorkerClient, preflight
 from tests.support import ROOT, gradescope_layout, validate
@@ -160,6 +161,62 @@ def test_an_exchange_keeps_its_deadline_however_the_channel_waits(tmp_path, monk
         left = client.call("leave", [0], 10)
         assert isinstance(left, WorkerDied) and "exited with status 7" in left.reason
         assert client.call("echo", [[1.5]], 10).value == [1.5]
+
+
+PROBE = """
+import os, resource
+
+def probe():
+    open_files = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            open_files.append(os.readlink(f"/proc/self/fd/{fd}").split(":")[0])
+        except FileNotFoundError:  # listdir's own, closed since
+            pass
+    open_files.sort()
+    try:
+        project = str(os.listdir(PROJECT))
+    except OSError as error:
+        project = type(error).__name__
+    limits = [resource.getrlimit(getattr(resource, name)) for name in
+              ("RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_NOFILE")]
+    # A uid of the sandbox's range (which one: the slot free at the time)
+    sandbox_uid = os.getuid() >= 61000 and os.getgid() == os.getuid()
+    return [sandbox_uid, os.getgroups(), open_files, project, str(limits),
+            os.listdir("/tmp"), os.getsid(0) == os.getpid(), os.getppid(),
+            os.getcwd() == os.environ["HOME"], str(sorted(os.environ))]
+"""
+
+
+def _probe_worker(folder: Path) -> tuple[str, list]:
+    with WorkerClient(folder / "probe.py", "probe", Sandbox()) as client:
+        answer = client.call("probe", [], 30)
+        assert hasattr(answer, "value"), answer
+        return type(client.process).__name__, answer.value
+
+
+@needs_root
+def test_a_worker_the_zygote_forks_is_confined_as_one_started_afresh(tmp_path):
+    """Its uid, groups, open files (the channel only: never the zygote's socket), project
+    access, limits, private /tmp, session, parent (the grading process) and environment. The
+    zygote serves once a fresh worker has imported the runtime under the same limits; killed,
+    it is replaced, and grading goes on."""
+    (tmp_path / "probe.py").write_text(f"PROJECT = {str(ROOT)!r}\n" + PROBE)
+    zygote_client.close()
+    zygote_client._proven.clear()
+    fresh = _probe_worker(tmp_path)
+    forked = _probe_worker(tmp_path)
+    assert (fresh[0], forked[0]) == ("Popen", "AdoptedWorker")
+    assert forked[1] == fresh[1], (forked, fresh)
+    # The project is out of reach: unreadable, or out of sight under a private /tmp.
+    assert fresh[1][0] is True and fresh[1][3] in ("PermissionError", "FileNotFoundError")
+    assert fresh[1][7] == os.getpid()
+    (zygote,) = SPARED
+    kill_descendants()  # a zygote killed, as a regrade's grading process does at its end
+    again = _probe_worker(tmp_path)
+    assert again == fresh, (again, fresh)  # started afresh in its place
+    again = _probe_worker(tmp_path)
+    assert again == forked and len(SPARED) == 1 and SPARED != {zygote}, (again, SPARED, zygote)
 
 
 def test_an_interpreter_that_cannot_be_started_is_the_graders_fault(tmp_path, monkeypatch,

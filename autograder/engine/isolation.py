@@ -10,7 +10,9 @@ Two modes, chosen by what the machine allows (``choose_mode``):
   scratch home (and, where namespaces are allowed, in private temporary folders that vanish
   with it). Memory, CPU, processes, file size and open files are limited. The grading
   process is a child subreaper, so every process a worker starts, even one that detaches
-  with ``setsid``, stays its descendant and is killed with the worker.
+  with ``setsid``, stays its descendant and is killed with the worker. (A worker is started
+  afresh through ``sandbox/launcher.py``, or forked by the process's zygote and confined
+  alike: see ``zygote_client``.)
 - **portable** (everywhere else: macOS, Windows, Linux as a normal user; and the student's
   check, which has nothing secret to protect): the worker is a plain child process of the
   student's own interpreter, with the student's own environment and site packages (``pip
@@ -50,6 +52,21 @@ SLOTS = 64
 PR_SET_CHILD_SUBREAPER = 36
 MODE_VARIABLE = "AUTOGRADER_SANDBOX"
 MODES = ("confined", "portable")
+
+
+# Every worker's: quiet, single-threaded, deterministic hashing, and no GPU (grading is on CPU).
+QUIET = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
+         "MKL_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+# The grading process's own children that killing all a worker started spares: its zygote
+# (``zygote_client``), which has run no student code.
+SPARED: set[int] = set()
+
+
+def copy_worker_code(folder: Path) -> None:
+    """The worker's own code, in ``folder``, readable (by the worker: no secret in it)."""
+    for name in SANDBOX_FILES:
+        shutil.copyfile(SANDBOX_DIR / name, folder / name)
+        os.chmod(folder / name, 0o644)
 
 
 class GraderEnvironmentError(RuntimeError):
@@ -129,15 +146,16 @@ def _live_processes():
             yield int(entry.name), int(fields[1]), uid
 
 
-def _descendants(root: int) -> list[int]:
+def _descendants(root: int, spare=frozenset()) -> list[int]:
+    """The live descendants of ``root``, but the processes ``spare`` and theirs."""
     children: dict[int, list[int]] = {}
     for pid, parent, _ in _live_processes():
         children.setdefault(parent, []).append(pid)
-    found, todo = [], list(children.get(root, ()))
+    found, todo = [], [pid for pid in children.get(root, ()) if pid not in spare]
     while todo:
         pid = todo.pop()
         found.append(pid)
-        todo.extend(children.get(pid, ()))
+        todo.extend(child for child in children.get(pid, ()) if child not in spare)
     return found
 
 
@@ -157,9 +175,10 @@ def _kill_until_none(find, timeout: float = 5.0) -> None:
         time.sleep(0.01)
 
 
-def kill_descendants() -> None:
-    """Every live descendant of this process, however it detached (we are a subreaper)."""
-    _kill_until_none(lambda: _descendants(os.getpid()))
+def kill_descendants(spare=frozenset()) -> None:
+    """Every live descendant of this process, however it detached (we are a subreaper), but
+    the processes ``spare`` and theirs."""
+    _kill_until_none(lambda: _descendants(os.getpid(), spare))
 
 
 def kill_uid(uid: int) -> None:
@@ -273,8 +292,8 @@ class Sandbox:
         worker script and the submission folder as the worker sees them."""
         for name in ("sandbox", "submission", "home"):
             shutil.rmtree(self.scratch / name, ignore_errors=True)
-        shutil.copytree(SANDBOX_DIR, self.scratch / "sandbox",
-                        ignore=lambda folder, names: [n for n in names if n not in SANDBOX_FILES])
+        (self.scratch / "sandbox").mkdir()
+        copy_worker_code(self.scratch / "sandbox")
         shutil.copytree(submission_folder, self.scratch / "submission", symlinks=False,
                         ignore=shutil.ignore_patterns(*NOT_SUBMITTED))
         _readable_not_writable(self.scratch / "sandbox", self.scratch / "submission")
@@ -290,32 +309,34 @@ class Sandbox:
 
     def command(self, worker: Path) -> tuple[list[str], dict]:
         """The command that starts a worker running ``worker``, and its environment."""
-        quiet = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-                 "MKL_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
         if self.mode == "portable":
             # The student's own interpreter, environment and site packages (--user included):
             # whatever imports torch in their shell imports it in the worker.
             scratch_tmp = {name: str(self.home) for name in ("TMPDIR", "TEMP", "TMP")}
-            return [sys.executable, str(worker)], {**os.environ, **scratch_tmp, **quiet}
-        config = {
+            return [sys.executable, str(worker)], {**os.environ, **scratch_tmp, **QUIET}
+        launcher = worker.with_name("launcher.py")
+        return ([sys.executable, "-I", str(launcher), json.dumps(self.confinement()),
+                 sys.executable, "-E", "-s", str(worker)], {"PATH": "/usr/bin:/bin"})
+
+    def confinement(self) -> dict:
+        """Confined mode: what ``launcher.confine`` does to a process to make it this
+        sandbox's worker (its uid, limits, home and environment)."""
+        return {
             "uid": self.uid, "gid": self.gid, "limits": asdict(self.limits),
             "home": str(self.home),
             "environment": {
                 "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home),
                 "TMPDIR": str(self.home), "LANG": "C.UTF-8", "USER": "autograder-worker",
-                "LOGNAME": "autograder-worker", **quiet,
+                "LOGNAME": "autograder-worker", **QUIET,
             },
         }
-        launcher = worker.with_name("launcher.py")
-        return ([sys.executable, "-I", str(launcher), json.dumps(config),
-                 sys.executable, "-E", "-s", str(worker)], {"PATH": "/usr/bin:/bin"})
 
     def kill_all(self) -> None:
         """Confined mode: every process the worker started, however it detached. (In the
         portable mode the worker client kills the worker's process group.)"""
         if self.mode != "confined":
             return
-        kill_descendants()
+        kill_descendants(spare=SPARED)
         kill_uid(self.uid)
 
     def close(self) -> None:

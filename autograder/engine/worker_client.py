@@ -24,7 +24,8 @@ import threading
 import time
 from pathlib import Path
 
-from autograder.engine.isolation import GraderEnvironmentError, Limits, Sandbox
+from autograder.engine import zygote_client
+from autograder.engine.isolation import ROOT_SCRATCH_BASE, GraderEnvironmentError, Limits, Sandbox
 from autograder.engine.replies import (CallReply, LimitHit, Loaded, LoadFailed, MissingFunction,
                                        Raised, TimedOut, UnsupportedReturn, Value, WorkerDied)
 from autograder.sandbox import wire
@@ -240,7 +241,7 @@ class WorkerClient:
         command, environment = self.sandbox.command(worker)
         windows = sys.platform == "win32"
         try:
-            self.process = subprocess.Popen(
+            self.process = self._forked() or subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 cwd=self.sandbox.home, env=environment, start_new_session=not windows,
                 creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if windows else 0)
@@ -265,6 +266,12 @@ class WorkerClient:
         self._say_hello(drain, stderr)
         return submission_folder
 
+    def _forked(self) -> zygote_client.AdoptedWorker | None:
+        """Confined mode: the worker forked by the zygote, where it serves; else None."""
+        if self.sandbox.mode != "confined":
+            return None
+        return zygote_client.spawn(self.sandbox.confinement(), ROOT_SCRATCH_BASE)
+
     def _say_hello(self, drain: threading.Thread, stderr: list[str]) -> None:
         greeting = death = None
         try:
@@ -273,6 +280,8 @@ class WorkerClient:
             death = lost.ending.reason
         if greeting is not None and greeting.get("ok") is True and greeting.get("op") == "hello":
             self.greeting = greeting
+            if self.sandbox.mode == "confined" and isinstance(self.process, subprocess.Popen):
+                zygote_client.runtime_proven(self.sandbox.confinement())
             return
         self.stop()
         drain.join(2)  # the worker is gone: what it wrote is all there

@@ -99,15 +99,20 @@ def apply_limits(limits: dict) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-def main() -> None:
-    config = json.loads(sys.argv[1])
-    command = sys.argv[2:]
+def confine(config: dict) -> None:
+    """Steps 1 to 3 on this process, then into the worker's home."""
     if config.get("uid") is not None:
         if config.get("namespaces", True):
             enter_private_namespaces()
         drop_privileges(config["uid"], config["gid"])
     apply_limits(config["limits"])
     os.chdir(config["home"])
+
+
+def main() -> None:
+    config = json.loads(sys.argv[1])
+    command = sys.argv[2:]
+    confine(config)
     os.execve(command[0], command, config["environment"])
 
 

@@ -249,7 +249,7 @@ def record_reference_calls(assignment: Assignment) -> list[Call]:
 # Files of the package that run as scripts, never imported as its modules: ``python3 -m
 # autograder``'s entry, and the worker, which imports the sandbox's files beside it as
 # top-level modules (``import wire``).
-RUN_AS_SCRIPTS = ("__main__.py", "sandbox/worker.py")
+RUN_AS_SCRIPTS = ("__main__.py", "sandbox/worker.py", "sandbox/zygote.py")
 
 
 def handout_functions(files) -> list[tuple[str, types.FunctionType]]:
