@@ -164,7 +164,7 @@ def test_an_exchange_keeps_its_deadline_however_the_channel_waits(tmp_path, monk
 
 
 PROBE = """
-import os, resource
+import ctypes, os, resource, sys
 
 def probe():
     open_files = []
@@ -184,7 +184,9 @@ def probe():
     sandbox_uid = os.getuid() >= 61000 and os.getgid() == os.getuid()
     return [sandbox_uid, os.getgroups(), open_files, project, str(limits),
             os.listdir("/tmp"), os.getsid(0) == os.getpid(), os.getppid(),
-            os.getcwd() == os.environ["HOME"], str(sorted(os.environ))]
+            os.getcwd() == os.environ["HOME"], str(sorted(os.environ)),
+            ctypes.CDLL(None).prctl(3, 0, 0, 0, 0),  # PR_GET_DUMPABLE
+            hasattr(sys.modules["__main__"], "BoundedText")]  # the worker runs as __main__
 """
 
 
@@ -217,6 +219,31 @@ def test_a_worker_the_zygote_forks_is_confined_as_one_started_afresh(tmp_path):
     assert again == fresh, (again, fresh)  # started afresh in its place
     again = _probe_worker(tmp_path)
     assert again == forked and len(SPARED) == 1 and SPARED != {zygote}, (again, SPARED, zygote)
+
+
+@needs_root
+def test_a_forked_worker_that_fails_its_hello_is_started_afresh(tmp_path, monkeypatch):
+    """Only a worker started afresh may fail the grader's environment: one the zygote forked
+    that fails its hello is replaced by a fresh one, and the zygote serves no more until a
+    fresh worker has proven the runtime again."""
+    (tmp_path / "probe.py").write_text(f"PROJECT = {str(ROOT)!r}\n" + PROBE)
+    _probe_worker(tmp_path)
+    failing = []
+
+    def fork_one_that_dies(config, scratch_base):
+        if failing:
+            return None
+        dying = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, start_new_session=True)
+        failing.append(dying)
+        return zygote_client.AdoptedWorker(dying.pid, dying.stdin, dying.stdout, dying.stderr)
+
+    monkeypatch.setattr(zygote_client, "spawn", fork_one_that_dies)
+    assert _probe_worker(tmp_path)[0] == "Popen" and failing
+    assert zygote_client._zygote is None  # closed; the fresh worker proved the runtime again
+    monkeypatch.undo()
+    assert _probe_worker(tmp_path)[0] == "AdoptedWorker"
 
 
 def test_an_interpreter_that_cannot_be_started_is_the_graders_fault(tmp_path, monkeypatch,

@@ -194,6 +194,7 @@ def _reap_orphans() -> None:
             return
         if pid == 0:
             return
+        SPARED.discard(pid)  # its pid may be another process's next
 
 
 def _interpreter_paths() -> list[Path]:

@@ -263,7 +263,16 @@ class WorkerClient:
         drain = threading.Thread(target=_keep_last_lines, args=(self.process.stderr, stderr),
                                  daemon=True)
         drain.start()
-        self._say_hello(drain, stderr)
+        forked = isinstance(self.process, zygote_client.AdoptedWorker)
+        try:
+            self._say_hello(drain, stderr)
+        except GraderEnvironmentError:
+            if not forked:
+                raise
+            # Only a worker started afresh may fail the environment: this one is started so.
+            zygote_client.abandon()
+            self.environment_failure = None
+            return self.launch()
         return submission_folder
 
     def _forked(self) -> zygote_client.AdoptedWorker | None:

@@ -64,11 +64,19 @@ class Zygote:
         self.executable = sys.executable
         self.socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.socket.settimeout(ANSWER_TIMEOUT)
-        self.process = subprocess.Popen(
-            [self.executable, "-E", "-s", str(self.folder / "zygote.py")], stdin=theirs,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/", env=environment,
-            start_new_session=True)  # each worker takes its own environment and home
-        theirs.close()
+        try:
+            # No grading's home: each worker takes its own environment, and home, at its fork.
+            self.process = subprocess.Popen(
+                [self.executable, "-E", "-s", str(self.folder / "zygote.py")], stdin=theirs,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/",
+                env={**environment, "HOME": "/nonexistent", "TMPDIR": "/nonexistent"},
+                start_new_session=True)
+        except OSError:
+            self.socket.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+        finally:
+            theirs.close()
         SPARED.add(self.process.pid)  # killing all a worker started spares it
 
     def spawn(self, config: dict) -> AdoptedWorker:
@@ -121,6 +129,13 @@ def runtime_proven(config: dict) -> None:
     limits, only a fresh worker would tell.) So one grading alone, Gradescope's, never starts
     a zygote it would not use."""
     _proven.add(_runtime(config))
+
+
+def abandon() -> None:
+    """A worker the zygote forked failed its hello: the zygote serves no more, until a worker
+    started afresh has proven the runtime again."""
+    close()
+    _proven.clear()
 
 
 def spawn(config: dict, scratch_base: Path) -> AdoptedWorker | None:

@@ -18,12 +18,14 @@ nothing secret: it has imported the sandbox's own modules, NumPy and torch, noth
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
 import socket
 import struct
 import sys
+import tempfile
 import traceback
 
 import launcher
@@ -31,6 +33,7 @@ import worker
 
 CONFIG_LIMIT = 1 << 20
 PID = struct.Struct(">q")
+PR_SET_DUMPABLE = 4
 
 
 def start_worker(config: dict, descriptors: list[int]) -> int:
@@ -38,8 +41,16 @@ def start_worker(config: dict, descriptors: list[int]) -> int:
     the child is gone (and so the worker adopted by the grading process). The worker's steps
     run only in the fork: called any other way (the leak detector calls every handout
     function), this function forks nothing and changes nothing."""
+    if (len(descriptors) != 3 or not isinstance(config, dict)
+            or not isinstance(config.get("uid"), int)):
+        raise ValueError("a worker needs its three descriptors and its own uid")
     read_pid, write_pid = os.pipe()
-    child = os.fork()
+    try:
+        child = os.fork()
+    except OSError:
+        os.close(read_pid)
+        os.close(write_pid)
+        raise
     if child == 0:
         status = 0
         try:
@@ -55,7 +66,12 @@ def start_worker(config: dict, descriptors: list[int]) -> int:
                     os.closerange(3, os.sysconf("SC_OPEN_MAX"))
                     os.environ.clear()
                     os.environ.update(config["environment"])
+                    tempfile.tempdir = None  # found again, in this worker's environment
                     launcher.confine(config)
+                    # As after the launcher's exec: inspectable by its own processes, and
+                    # running as the main module.
+                    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+                    sys.modules["__main__"] = worker
                     sys.argv = [worker.__file__]
                     worker.main()
                 except BaseException:  # noqa: BLE001 - on standard error, read by the grader
@@ -83,12 +99,14 @@ def serve(channel: socket.socket) -> None:
     """Fork a worker for each request, until the grading process closes the socket."""
     while True:
         try:
-            message, descriptors, _, _ = socket.recv_fds(channel, CONFIG_LIMIT, 3)
+            message, descriptors, flags, _ = socket.recv_fds(channel, CONFIG_LIMIT, 3)
         except OSError:
             return
         if not message:
             return
         try:
+            if flags & (socket.MSG_CTRUNC | socket.MSG_TRUNC):
+                raise ValueError("a request cut short")
             pid = start_worker(json.loads(message), descriptors)
         except (OSError, ValueError):
             pid = -1
