@@ -54,7 +54,8 @@ MODE_VARIABLE = "AUTOGRADER_SANDBOX"
 MODES = ("confined", "portable")
 
 
-# Every worker's: quiet, single-threaded, deterministic hashing, and no GPU (grading is on CPU).
+# Every worker's: single-threaded, no GPU (grading is on CPU), and where the interpreter reads
+# PYTHON* variables (the portable mode: the confined one runs it with -E) fixed hashing.
 QUIET = {"PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
          "MKL_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
 # The grading process's own children that killing all a worker started spares: its zygote
