@@ -204,8 +204,7 @@ def test_a_worker_the_zygote_forks_is_confined_as_one_started_afresh(tmp_path):
     zygote serves once a fresh worker has imported the runtime under the same limits; killed,
     it is replaced, and grading goes on."""
     (tmp_path / "probe.py").write_text(f"PROJECT = {str(ROOT)!r}\n" + PROBE)
-    zygote_client.close()
-    zygote_client._proven.clear()
+    zygote_client.abandon()  # whatever earlier tests of this process left
     fresh = _probe_worker(tmp_path)
     forked = _probe_worker(tmp_path)
     assert (fresh[0], forked[0]) == ("Popen", "AdoptedWorker")
@@ -227,10 +226,12 @@ def test_a_forked_worker_that_fails_its_hello_is_started_afresh(tmp_path, monkey
     that fails its hello is replaced by a fresh one, and the zygote serves no more until a
     fresh worker has proven the runtime again."""
     (tmp_path / "probe.py").write_text(f"PROJECT = {str(ROOT)!r}\n" + PROBE)
-    _probe_worker(tmp_path)
+    zygote_client.abandon()
+    assert [_probe_worker(tmp_path)[0] for _ in range(2)] == ["Popen", "AdoptedWorker"]
+    assert SPARED  # a zygote serves
     failing = []
 
-    def fork_one_that_dies(config, scratch_base):
+    def fork_one_that_dies(config):
         if failing:
             return None
         dying = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"],
@@ -241,7 +242,7 @@ def test_a_forked_worker_that_fails_its_hello_is_started_afresh(tmp_path, monkey
 
     monkeypatch.setattr(zygote_client, "spawn", fork_one_that_dies)
     assert _probe_worker(tmp_path)[0] == "Popen" and failing
-    assert zygote_client._zygote is None  # closed; the fresh worker proved the runtime again
+    assert not SPARED  # the zygote is closed; the fresh worker proved the runtime again
     monkeypatch.undo()
     assert _probe_worker(tmp_path)[0] == "AdoptedWorker"
 

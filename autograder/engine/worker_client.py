@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from autograder.engine import zygote_client
-from autograder.engine.isolation import ROOT_SCRATCH_BASE, GraderEnvironmentError, Limits, Sandbox
+from autograder.engine.isolation import GraderEnvironmentError, Limits, Sandbox
 from autograder.engine.replies import (CallReply, LimitHit, Loaded, LoadFailed, MissingFunction,
                                        Raised, TimedOut, UnsupportedReturn, Value, WorkerDied)
 from autograder.sandbox import wire
@@ -279,7 +279,7 @@ class WorkerClient:
         """Confined mode: the worker forked by the zygote, where it serves; else None."""
         if self.sandbox.mode != "confined":
             return None
-        return zygote_client.spawn(self.sandbox.confinement(), ROOT_SCRATCH_BASE)
+        return zygote_client.spawn(self.sandbox.confinement())
 
     def _say_hello(self, drain: threading.Thread, stderr: list[str]) -> None:
         greeting = death = None

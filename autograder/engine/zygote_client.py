@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.engine.isolation import SPARED, copy_worker_code
+from autograder.engine.isolation import ROOT_SCRATCH_BASE, SPARED, copy_worker_code
 
 ANSWER_TIMEOUT = 60.0  # seconds, as a worker's hello: its first answer waits for its imports
 PID = struct.Struct(">q")
@@ -58,8 +58,8 @@ class AdoptedWorker:
 class Zygote:
     """A zygote process, its copy of the sandbox's modules, and the socket to it."""
 
-    def __init__(self, scratch_base: Path, environment: dict):
-        self.folder = Path(tempfile.mkdtemp(prefix="zygote-", dir=scratch_base))
+    def __init__(self, environment: dict):
+        self.folder = Path(tempfile.mkdtemp(prefix="zygote-", dir=ROOT_SCRATCH_BASE))
         copy_worker_code(self.folder)  # removed by the zygote once it has imported it
         self.executable = sys.executable
         self.socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -126,8 +126,8 @@ def runtime_proven(config: dict) -> None:
     """A worker started afresh, as its uid, under ``config``'s limits, has imported the
     runtime: the zygote may serve the next ones under the same. (The zygote imports it as
     root and without limits: were the runtime unreadable to the workers or too big for their
-    limits, only a fresh worker would tell.) So one grading alone, Gradescope's, never starts
-    a zygote it would not use."""
+    limits, only a fresh worker would tell.) So a grading whose first worker serves it to the
+    end (on Gradescope, most) starts no zygote."""
     _proven.add(_runtime(config))
 
 
@@ -138,7 +138,7 @@ def abandon() -> None:
     _proven.clear()
 
 
-def spawn(config: dict, scratch_base: Path) -> AdoptedWorker | None:
+def spawn(config: dict) -> AdoptedWorker | None:
     """A worker confined by ``config``, forked by this process's zygote (started at the first
     call); None where none serves yet or can, and the worker must be started afresh."""
     global _zygote
@@ -148,7 +148,7 @@ def spawn(config: dict, scratch_base: Path) -> AdoptedWorker | None:
         close()
     if _zygote is None:
         try:
-            _zygote = Zygote(scratch_base, config["environment"])
+            _zygote = Zygote(config["environment"])
         except OSError:
             return None
     try:
